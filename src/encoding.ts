@@ -37,7 +37,7 @@ export function percentDecode(text: string): string {
   if (!text.includes("%")) return text;
   const bytes = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
   let n = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const ch = text.charCodeAt(i);
     if (ch === 0x25) {
       const hex = text.slice(i + 1, i + 3);

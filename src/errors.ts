@@ -21,13 +21,13 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
     "EntityTooLarge",
     { status: 400, message: "Your proposed upload exceeds the maximum allowed object size." },
   ],
-  [
-    "ExpiredToken",
-    { status: 400, message: "The provided token has expired." },
-  ],
+  ["ExpiredToken", { status: 400, message: "The provided token has expired." }],
   [
     "IncompleteBody",
-    { status: 400, message: "You did not provide the number of bytes specified by the Content-Length HTTP header." },
+    {
+      status: 400,
+      message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    },
   ],
   ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
   [
@@ -40,26 +40,43 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ["InvalidRequest", { status: 400, message: "Invalid Request" }],
   ["InvalidURI", { status: 400, message: "Couldn't parse the specified URI." }],
   ["KeyTooLongError", { status: 400, message: "Your key is too long." }],
-  ["MalformedXML", { status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema." }],
+  [
+    "MalformedXML",
+    {
+      status: 400,
+      message: "The XML you provided was not well-formed or did not validate against our published schema.",
+    },
+  ],
   ["MaxMessageLengthExceeded", { status: 400, message: "Your request was too big." }],
-  ["MethodNotAllowed", { status: 405, message: "The specified method is not allowed against this resource." }],
+  [
+    "MethodNotAllowed",
+    { status: 405, message: "The specified method is not allowed against this resource." },
+  ],
   ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
   ["MissingSecurityHeader", { status: 400, message: "Your request is missing a required header." }],
-  ["NotImplemented", { status: 501, message: "A header you provided implies functionality that is not implemented." }],
+  [
+    "NotImplemented",
+    { status: 501, message: "A header you provided implies functionality that is not implemented." },
+  ],
   [
     "RequestTimeTooSkewed",
     { status: 403, message: "The difference between the request time and the server's time is too large." },
   ],
   [
     "RequestTimeout",
-    { status: 400, message: "Your socket connection to the server was not read from or written to within the timeout period." },
+    {
+      status: 400,
+      message:
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+    },
   ],
   ["ServiceUnavailable", { status: 503, message: "Service is unable to handle request." }],
   [
     "SignatureDoesNotMatch",
     {
       status: 403,
-      message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      message:
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
     },
   ],
   ["SlowDown", { status: 503, message: "Please reduce your request rate." }],

@@ -77,7 +77,12 @@ export function parseQuery(rawQuery: string): QueryParam[] {
     if (part === "") continue;
     const eq = part.indexOf("=");
     if (eq < 0) params.push({ name: percentDecode(part), value: "", hasValue: false });
-    else params.push({ name: percentDecode(part.slice(0, eq)), value: percentDecode(part.slice(eq + 1)), hasValue: true });
+    else
+      params.push({
+        name: percentDecode(part.slice(0, eq)),
+        value: percentDecode(part.slice(eq + 1)),
+        hasValue: true,
+      });
   }
   return params;
 }
@@ -110,7 +115,8 @@ export function singleQuery(req: ParsedRequest, name: string): string | undefine
   let found: string | undefined;
   for (const p of req.query) {
     if (p.name !== name) continue;
-    if (found !== undefined) throw new S3Error("InvalidArgument", `The ${name} parameter must not be repeated.`);
+    if (found !== undefined)
+      throw new S3Error("InvalidArgument", `The ${name} parameter must not be repeated.`);
     found = p.value;
   }
   return found;
