@@ -149,6 +149,7 @@ const XML_ESCAPES: Record<string, string> = {
 
 /** Escapes text for an XML element or attribute; control characters other than tab/LF/CR become char refs. */
 export function escapeXml(text: string): string {
+  // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters raw
   return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (ch) => {
     return XML_ESCAPES[ch] ?? `&#x${ch.charCodeAt(0).toString(16)};`;
   });
