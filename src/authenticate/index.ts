@@ -1,0 +1,47 @@
+/** authenticate: SigV4 parameters → key lookup → signature verification. */
+import type { ParsedRequest } from "../request.js";
+import type { Principal } from "../types.js";
+import { S3Error } from "../errors.js";
+import { parseAuth, type AuthOptions, type AuthParams } from "./parse-auth.js";
+import { verifySignature, type VerifiedSignature } from "./verify-signature.js";
+
+export { parseAuth, type AuthParams, type AuthOptions } from "./parse-auth.js";
+export { verifySignature } from "./verify-signature.js";
+export { requestPayload, type Payload } from "./payload.js";
+
+/** A key as authentication needs it. */
+export interface KeyRecord {
+  readonly secret: string;
+  readonly isRoot: boolean;
+  readonly active: boolean;
+}
+
+export interface KeyLookup {
+  get(accessKeyId: string): KeyRecord | undefined;
+}
+
+export interface Authenticated {
+  readonly principal: Principal;
+  readonly params: AuthParams;
+  readonly signature: VerifiedSignature;
+}
+
+/** Authenticates a request: anonymous requests are refused (s3gate has no public access). */
+export function authenticate(
+  req: ParsedRequest,
+  keys: KeyLookup,
+  now: number,
+  opts: AuthOptions,
+): Authenticated {
+  const params = parseAuth(req, now, opts);
+  if (params === undefined)
+    throw new S3Error("AccessDenied", "Anonymous requests are not allowed; sign the request.");
+  const key = keys.get(params.accessKeyId);
+  const usable = key !== undefined && key.active ? key : undefined;
+  const signature = verifySignature(req, params, usable?.secret);
+  return {
+    principal: { accessKeyId: params.accessKeyId, isRoot: usable?.isRoot === true },
+    params,
+    signature,
+  };
+}

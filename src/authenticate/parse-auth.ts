@@ -1,0 +1,300 @@
+/**
+ * Reads the SigV4 parameters of a request from its Authorization header or its presigned query, and
+ * checks their syntax, the credential scope and the clock. Pure: no key lookup, no crypto.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-auth-using-authorization-header.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+ */
+import type { ParsedRequest } from "../request.js";
+import { singleHeader, singleQuery } from "../request.js";
+import { S3Error } from "../errors.js";
+import {
+  ALGORITHM_SIGV4,
+  ALGORITHM_SIGV4A,
+  H_AMZ_DATE,
+  H_AUTHORIZATION,
+  H_CONTENT_SHA256,
+  H_SECURITY_TOKEN,
+  MAX_CLOCK_SKEW_MS,
+  Q_ALGORITHM,
+  Q_CREDENTIAL,
+  Q_DATE,
+  Q_EXPIRES,
+  Q_SECURITY_TOKEN,
+  Q_SIGNATURE,
+  Q_SIGNED_HEADERS,
+  SCOPE_TERMINATOR,
+  UNSIGNED_PAYLOAD,
+} from "../constants.js";
+
+export interface AuthParams {
+  readonly authType: "REST-HEADER" | "REST-QUERY-STRING";
+  readonly accessKeyId: string;
+  /** `YYYYMMDDTHHMMSSZ` */
+  readonly amzDate: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  /** `date/region/service/aws4_request` */
+  readonly scope: string;
+  readonly signedHeaders: readonly string[];
+  /** 64 lower-case hex characters. */
+  readonly signature: string;
+  /**
+   * The payload hash the canonical request ends with (`x-amz-content-sha256`, or UNSIGNED-PAYLOAD);
+   * `undefined` for non-S3 services whose clients omit the header: the body's SHA-256 is then signed.
+   */
+  readonly payloadHash: string | undefined;
+  /** Milliseconds from the signature's date to the request's arrival. */
+  readonly signatureAgeMs: number;
+}
+
+export interface AuthOptions {
+  /** Credential-scope services accepted (e.g. `s3`, `iam`). */
+  readonly services: ReadonlySet<string>;
+}
+
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+const REGION = /^[a-z0-9-]{1,64}$/;
+const ACCESS_KEY_ID = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^`|~0-9a-z]+$/;
+const DIGITS = /^[0-9]{1,6}$/;
+const MAX_EXPIRES_S = 604800;
+
+const ONE_MECHANISM =
+  "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified";
+
+/** Parses and checks the request's SigV4 parameters; `undefined` when the request carries no authentication. */
+export function parseAuth(req: ParsedRequest, now: number, opts: AuthOptions): AuthParams | undefined {
+  const header = singleHeader(req, H_AUTHORIZATION);
+  const presigned = req.query.some(
+    (p) =>
+      p.name === Q_ALGORITHM || p.name === Q_SIGNATURE || p.name === Q_CREDENTIAL || p.name === "Signature",
+  );
+  if (header !== undefined && presigned) throw new S3Error("InvalidArgument", ONE_MECHANISM);
+  if (req.headers.has(H_SECURITY_TOKEN) || req.query.some((p) => p.name === Q_SECURITY_TOKEN)) {
+    throw new S3Error("InvalidArgument", "Session tokens are not supported by this server.");
+  }
+  if (header !== undefined) return parseHeaderAuth(req, header, now, opts);
+  if (presigned) return parseQueryAuth(req, now, opts);
+  return undefined;
+}
+
+function unsupportedAlgorithm(algorithm: string): S3Error {
+  if (algorithm === ALGORITHM_SIGV4A) {
+    return new S3Error(
+      "InvalidRequest",
+      "SigV4a (AWS4-ECDSA-P256-SHA256) is not supported; please use AWS4-HMAC-SHA256.",
+    );
+  }
+  return new S3Error(
+    "InvalidRequest",
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+  );
+}
+
+function parseHeaderAuth(req: ParsedRequest, header: string, now: number, opts: AuthOptions): AuthParams {
+  const space = header.indexOf(" ");
+  const algorithm = space < 0 ? header : header.slice(0, space);
+  if (algorithm !== ALGORITHM_SIGV4) throw unsupportedAlgorithm(algorithm);
+  const fields = new Map<string, string>();
+  for (const part of header.slice(space + 1).split(",")) {
+    const item = part.trim();
+    const eq = item.indexOf("=");
+    const name = eq < 0 ? item : item.slice(0, eq);
+    if (
+      eq < 0 ||
+      fields.has(name) ||
+      (name !== "Credential" && name !== "SignedHeaders" && name !== "Signature")
+    ) {
+      throw new S3Error(
+        "AuthorizationHeaderMalformed",
+        `The authorization header is malformed; unexpected '${item}'.`,
+      );
+    }
+    fields.set(name, item.slice(eq + 1));
+  }
+  const credential = fields.get("Credential");
+  const signed = fields.get("SignedHeaders");
+  const signature = fields.get("Signature");
+  if (credential === undefined || signed === undefined || signature === undefined) {
+    throw new S3Error(
+      "AuthorizationHeaderMalformed",
+      "The authorization header is malformed; it must contain Credential, SignedHeaders and Signature.",
+    );
+  }
+  const amzDate = singleHeader(req, H_AMZ_DATE);
+  if (amzDate === undefined) {
+    throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  }
+  const time = parseAmzDate(amzDate);
+  if (time === undefined) {
+    throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  }
+  const scope = parseCredential(credential, amzDate, opts, "AuthorizationHeaderMalformed");
+  if (Math.abs(now - time) > MAX_CLOCK_SKEW_MS) {
+    throw new S3Error("RequestTimeTooSkewed", undefined, [
+      ["RequestTime", amzDate],
+      ["ServerTime", new Date(now).toISOString()],
+      ["MaxAllowedSkewMilliseconds", String(MAX_CLOCK_SKEW_MS)],
+    ]);
+  }
+  const signedHeaders = parseSignedHeaders(req, signed, "AuthorizationHeaderMalformed");
+  if (!SIGNATURE.test(signature)) {
+    throw new S3Error(
+      "AuthorizationHeaderMalformed",
+      "The authorization header is malformed; invalid signature.",
+    );
+  }
+  const payloadHash = singleHeader(req, H_CONTENT_SHA256);
+  if (payloadHash === undefined && scope.service === "s3") {
+    throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
+  }
+  return {
+    authType: "REST-HEADER",
+    ...scope,
+    amzDate,
+    signedHeaders,
+    signature,
+    payloadHash,
+    signatureAgeMs: now - time,
+  };
+}
+
+function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): AuthParams {
+  const err = "AuthorizationQueryParametersError";
+  const one = (name: string): string => {
+    const v = singleQuery(req, name);
+    if (v === undefined) {
+      throw new S3Error(
+        err,
+        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+      );
+    }
+    return v;
+  };
+  if (req.query.some((p) => p.name === "Signature" || p.name === "AWSAccessKeyId"))
+    throw unsupportedAlgorithm("AWS");
+  const algorithm = one(Q_ALGORITHM);
+  if (algorithm !== ALGORITHM_SIGV4) {
+    if (algorithm === ALGORITHM_SIGV4A) throw unsupportedAlgorithm(algorithm);
+    throw new S3Error(err, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
+  }
+  const credential = one(Q_CREDENTIAL);
+  const amzDate = one(Q_DATE);
+  const expires = one(Q_EXPIRES);
+  const signed = one(Q_SIGNED_HEADERS);
+  const signature = one(Q_SIGNATURE);
+  const time = parseAmzDate(amzDate);
+  if (time === undefined) {
+    throw new S3Error(err, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+  }
+  if (!DIGITS.test(expires)) throw new S3Error(err, "X-Amz-Expires should be a number");
+  const expiresS = Number(expires);
+  if (expiresS < 1) throw new S3Error(err, "X-Amz-Expires must be non-negative");
+  if (expiresS > MAX_EXPIRES_S) {
+    throw new S3Error(err, "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+  }
+  const scope = parseCredential(credential, amzDate, opts, err);
+  const signedHeaders = parseSignedHeaders(req, signed, err);
+  if (!SIGNATURE.test(signature))
+    throw new S3Error(err, "X-Amz-Signature must be 64 lower-case hex characters.");
+  if (now < time - MAX_CLOCK_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
+  if (now > time + expiresS * 1000) {
+    throw new S3Error("AccessDenied", "Request has expired", [
+      ["X-Amz-Expires", expires],
+      ["Expires", new Date(time + expiresS * 1000).toISOString()],
+      ["ServerTime", new Date(now).toISOString()],
+    ]);
+  }
+  const payloadHash = singleHeader(req, H_CONTENT_SHA256) ?? UNSIGNED_PAYLOAD;
+  return {
+    authType: "REST-QUERY-STRING",
+    ...scope,
+    amzDate,
+    signedHeaders,
+    signature,
+    payloadHash,
+    signatureAgeMs: now - time,
+  };
+}
+
+/** Parses `YYYYMMDDTHHMMSSZ` strictly into ms since the epoch. */
+export function parseAmzDate(value: string): number | undefined {
+  const m = AMZ_DATE.exec(value);
+  if (m === null) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(t);
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return undefined;
+  return t;
+}
+
+type Scope = Pick<AuthParams, "accessKeyId" | "date" | "region" | "service" | "scope">;
+
+function parseCredential(
+  credential: string,
+  amzDate: string,
+  opts: AuthOptions,
+  code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError",
+): Scope {
+  const parts = credential.split("/");
+  if (parts.length !== 5) {
+    throw new S3Error(
+      code,
+      `The credential '${credential}' is malformed; expected "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`,
+    );
+  }
+  const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
+  if (!ACCESS_KEY_ID.test(accessKeyId))
+    throw new S3Error(code, "The access key id in the credential is malformed.");
+  if (date !== amzDate.slice(0, 8)) {
+    throw new S3Error(
+      code,
+      `Invalid credential date "${date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
+    );
+  }
+  if (!REGION.test(region)) throw new S3Error(code, `The region '${region}' in the credential is malformed.`);
+  if (!opts.services.has(service)) {
+    throw new S3Error(
+      code,
+      `The credential is scoped to service '${service}'; expected ${[...opts.services].join(" or ")}.`,
+    );
+  }
+  if (terminator !== SCOPE_TERMINATOR) {
+    throw new S3Error(code, `The credential terminator is '${terminator}'; expected 'aws4_request'.`);
+  }
+  return { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/${SCOPE_TERMINATOR}` };
+}
+
+/**
+ * SignedHeaders hygiene: lower-case, strictly sorted, no duplicates, `host` included, every signed header
+ * present, and every `x-amz-*` header of the request signed (AWS answers AccessDenied otherwise).
+ */
+function parseSignedHeaders(
+  req: ParsedRequest,
+  signed: string,
+  code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError",
+): string[] {
+  const names = signed.split(";");
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (!HEADER_NAME.test(name) || (i > 0 && names[i - 1]! >= name)) {
+      throw new S3Error(code, "SignedHeaders must be lower-case header names, sorted, without duplicates.");
+    }
+    if (!req.headers.has(name))
+      throw new S3Error(code, `The signed header '${name}' is missing from the request.`);
+  }
+  if (!names.includes("host")) throw new S3Error(code, "The host header must be signed.");
+  const unsigned: string[] = [];
+  for (const name of req.headers.keys()) {
+    if (name.startsWith("x-amz-") && !names.includes(name)) unsigned.push(name);
+  }
+  if (unsigned.length > 0) {
+    throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", [
+      ["HeadersNotSigned", unsigned.join(", ")],
+    ]);
+  }
+  return names;
+}

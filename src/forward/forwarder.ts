@@ -1,0 +1,107 @@
+/**
+ * Streams a request to the backend and its answer straight back: undici's `stream()` pipes the upstream body
+ * into the client response with no intermediate Readable.
+ * https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherstreamoptions-factory-callback
+ */
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { Pool } from "undici";
+import { S3Error } from "../errors.js";
+import type { Backend } from "./upstream-request.js";
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+export interface ForwardOptions {
+  readonly connections: number;
+  readonly timeoutMs: number;
+}
+
+export interface UpstreamResult {
+  readonly status: number;
+}
+
+export class Forwarder {
+  readonly #pool: Pool;
+
+  constructor(
+    readonly backend: Backend,
+    opts: ForwardOptions,
+  ) {
+    this.#pool = new Pool(backend.origin, {
+      connections: opts.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connectTimeout: Math.min(opts.timeoutMs, 10_000),
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  /**
+   * Sends the signed request and streams the answer into `res`, status and headers as the backend sent them.
+   * Rejects with ServiceUnavailable when the backend cannot be reached before a response started, or with the
+   * body's own error (e.g. a payload hash mismatch), in which case the upstream request was aborted.
+   */
+  async forward(
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body: Readable | null,
+    res: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<UpstreamResult> {
+    let status = 0;
+    let bodyError: unknown;
+    body?.once("error", (err) => (bodyError = err));
+    try {
+      await this.#pool.stream(
+        { path: target, method, headers, body, signal, opaque: res },
+        ({ statusCode, headers: upstreamHeaders, opaque }) => {
+          status = statusCode;
+          const out = opaque as ServerResponse;
+          for (const [name, value] of Object.entries(upstreamHeaders)) {
+            if (value !== undefined && !HOP_BY_HOP.has(name)) out.setHeader(name, value);
+          }
+          out.writeHead(statusCode);
+          return out;
+        },
+      );
+    } catch (err) {
+      if (bodyError !== undefined) throw bodyError;
+      if (res.headersSent || signal.aborted) throw err;
+      throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
+    }
+    return { status };
+  }
+
+  /** True when the backend answers an HTTP request at all (any status). */
+  async ping(timeoutMs: number): Promise<boolean> {
+    try {
+      const { body } = await this.#pool.request({
+        path: "/",
+        method: "HEAD",
+        headers: { host: this.backend.host },
+        headersTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await body.dump();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The outbound request, built from scratch: the path from the authorized bucket and key through s3gate's own
+ * encoder (never `new URL`, which would resolve `..`), the allow-listed query, and s3gate's own signature.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ */
+import aws4 from "aws4";
+import type { QueryParam } from "../request.js";
+import { uriEncode } from "../encoding.js";
+
+export interface BackendCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface Backend {
+  /** `http(s)://host[:port]` */
+  readonly origin: string;
+  /** The Host header value for the backend. */
+  readonly host: string;
+  readonly region: string;
+  readonly credentials: BackendCredentials | undefined;
+}
+
+/** The raw upstream request target (path-style) for a bucket, key and query; every byte encoded by uriEncode. */
+export function upstreamTarget(
+  bucket: string | undefined,
+  key: string | undefined,
+  query: readonly QueryParam[],
+): string {
+  let target = "/";
+  if (bucket !== undefined) {
+    target += uriEncode(bucket, false);
+    if (key !== undefined) target += "/" + uriEncode(key, true);
+  }
+  for (let i = 0; i < query.length; i++) {
+    const p = query[i]!;
+    target += (i === 0 ? "?" : "&") + uriEncode(p.name, false) + "=" + uriEncode(p.value, false);
+  }
+  return target;
+}
+
+/**
+ * Signs an upstream request with the backend credentials (headers mutated: host, x-amz-date, authorization).
+ * `payloadHash` is the client's signed SHA-256 (so the backend re-verifies it) or UNSIGNED-PAYLOAD.
+ */
+export function signUpstream(
+  backend: Backend,
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  payloadHash: string,
+): void {
+  headers.host = backend.host;
+  headers["x-amz-content-sha256"] = payloadHash;
+  if (backend.credentials === undefined) return;
+  aws4.sign(
+    { host: backend.host, path: target, method, service: "s3", region: backend.region, headers },
+    backend.credentials,
+  );
+}

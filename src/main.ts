@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The s3gate command: `serve` in front of a configured backend, or `dev` in front of an embedded development
+ * S3 server. The only place that reads the environment, argv and signals.
+ */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { ConfigError, describeConfig, loadConfig, type Config } from "./config.js";
+import { startGateway, type Gateway } from "./app.js";
+
+const USAGE = `Usage: s3gate <command> [--config FILE]
+
+Commands:
+  serve   run in front of the backend in S3GATE_BACKEND_URL
+  dev     run in front of an embedded development S3 server (no configuration needed)
+
+Settings come from S3GATE_* environment variables and an optional JSON file (--config or S3GATE_CONFIG);
+see README.md for the table.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) return void console.log(USAGE);
+  if (args.includes("--version")) return void console.log(version());
+  const command = args[0] ?? "serve";
+  const ci = args.indexOf("--config");
+  const configFile = ci >= 0 ? args[ci + 1] : undefined;
+  if ((command !== "serve" && command !== "dev") || (ci >= 0 && configFile === undefined)) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  let config: Config;
+  try {
+    config = loadConfig(process.env, configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`s3gate: invalid configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let closeDev: (() => Promise<void>) | undefined;
+  if (command === "dev") {
+    const { startEmbeddedS3 } = await import("./dev/embedded-s3.js");
+    const dev = await startEmbeddedS3(join(config.dataDir, "dev-s3"));
+    closeDev = dev.close;
+    config = {
+      ...config,
+      backendUrl: dev.url,
+      backendAccessKeyId: dev.accessKeyId,
+      backendSecretAccessKey: dev.secretAccessKey,
+    };
+  } else if (config.backendUrl === undefined) {
+    console.error(
+      "s3gate: invalid configuration: S3GATE_BACKEND_URL: required by `s3gate serve` (or run `s3gate dev`)",
+    );
+    process.exit(2);
+  }
+  const gateway = await startGateway(config);
+  gateway.logger.log("info", "s3gate started", {
+    version: version(),
+    mode: command,
+    data: `${gateway.data.address}:${gateway.data.port}`,
+    admin: `${gateway.admin.address}:${gateway.admin.port}`,
+    config: describeConfig(config),
+  });
+  announce(command, config, gateway);
+  const stop = (): void => {
+    gateway.logger.log("info", "s3gate stopping");
+    void gateway
+      .close()
+      .then(() => closeDev?.())
+      .then(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+function announce(command: string, config: Config, gateway: Gateway): void {
+  const { root } = gateway;
+  const host =
+    gateway.data.address === "0.0.0.0" || gateway.data.address === "::" ? "127.0.0.1" : gateway.data.address;
+  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${gateway.data.port}`;
+  if (command === "dev" || root.generated) {
+    const lines = [
+      root.generated
+        ? "Root credentials generated (stored in the data directory, mode 0600):"
+        : "Root credentials:",
+      `export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region}`,
+    ];
+    process.stderr.write(lines.join("\n") + "\n");
+  }
+}
+
+main(process.argv).catch((err: unknown) => {
+  console.error(`s3gate: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

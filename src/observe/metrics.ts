@@ -1,0 +1,74 @@
+/**
+ * Every metric s3gate exports, in one place. Labels carry bounded values only (operation, status class,
+ * error code) — never a bucket, key or access key id.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requestDuration: Histogram<"operation" | "status_class">;
+  readonly stageDuration: Histogram<"stage">;
+  readonly inFlight: Gauge;
+  readonly bytesReceived: Counter;
+  readonly bytesSent: Counter;
+  readonly errors: Counter<"code">;
+  readonly upstreamErrors: Counter;
+}
+
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/** Creates the registry with s3gate's metrics and Node's default process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "s3gate_" });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: "s3gate_request_duration_seconds",
+      help: "Time from request head to the end of the response, by S3 operation and status class.",
+      labelNames: ["operation", "status_class"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    stageDuration: new Histogram({
+      name: "s3gate_stage_duration_seconds",
+      help: "Time spent in each stage of the pipeline (authenticate, authorize, upstream headers).",
+      labelNames: ["stage"],
+      buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: "s3gate_requests_in_flight",
+      help: "Requests being processed.",
+      registers: [registry],
+    }),
+    bytesReceived: new Counter({
+      name: "s3gate_received_bytes_total",
+      help: "Bytes received from clients (request heads and bodies).",
+      registers: [registry],
+    }),
+    bytesSent: new Counter({
+      name: "s3gate_sent_bytes_total",
+      help: "Bytes sent to clients (response heads and bodies).",
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "s3gate_errors_total",
+      help: "Errors answered by s3gate itself, by S3 error code (backend errors pass through and are not counted).",
+      labelNames: ["code"],
+      registers: [registry],
+    }),
+    upstreamErrors: new Counter({
+      name: "s3gate_upstream_errors_total",
+      help: "Backend requests that failed without a response (connection refused, reset, timeout).",
+      registers: [registry],
+    }),
+  };
+}
+
+/** `2xx`, `4xx`, … for a status code. */
+export function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";
+}
