@@ -15,6 +15,11 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       eqeqeq: ["error", "always"],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    rules: {
       "no-restricted-syntax": [
         "error",
         {

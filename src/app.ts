@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createPipeline } from "./pipeline.js";
-import { createAdminServer, createDataServer, listen } from "./server.js";
+import { createAdminServer, createDataServer, listen, stopServer } from "./server.js";
 import { Forwarder } from "./forward/forwarder.js";
 import type { Backend } from "./forward/upstream-request.js";
 import { createMetrics } from "./observe/metrics.js";
@@ -15,7 +15,8 @@ export interface Gateway {
   readonly admin: AddressInfo;
   readonly root: RootCredentials;
   readonly logger: Logger;
-  close(): Promise<void>;
+  /** Stops listening, waits up to `drainMs` for in-flight requests, then closes everything. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -82,10 +83,8 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     admin,
     root,
     logger,
-    async close() {
-      await Promise.all([new Promise((r) => dataServer.close(r)), new Promise((r) => adminServer.close(r))]);
-      dataServer.closeAllConnections();
-      adminServer.closeAllConnections();
+    async close(drainMs = 0) {
+      await Promise.all([stopServer(dataServer, drainMs), stopServer(adminServer, 0)]);
       await forwarder.close();
       accessLog.close();
     },

@@ -27,6 +27,8 @@ export const Q_EXPIRES = "X-Amz-Expires";
 export const Q_SIGNED_HEADERS = "X-Amz-SignedHeaders";
 export const Q_SIGNATURE = "X-Amz-Signature";
 export const Q_SECURITY_TOKEN = "X-Amz-Security-Token";
+/** The SDKs hoist this header into presigned URLs (lower-case, as they send it). */
+export const Q_CONTENT_SHA256 = "x-amz-content-sha256";
 
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 export const STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";

@@ -16,19 +16,6 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
     "AuthorizationQueryParametersError",
     { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
   ],
-  ["BadDigest", { status: 400, message: "The Content-MD5 you specified did not match what we received." }],
-  [
-    "EntityTooLarge",
-    { status: 400, message: "Your proposed upload exceeds the maximum allowed object size." },
-  ],
-  ["ExpiredToken", { status: 400, message: "The provided token has expired." }],
-  [
-    "IncompleteBody",
-    {
-      status: 400,
-      message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-    },
-  ],
   ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
   [
     "InvalidAccessKeyId",
@@ -36,7 +23,6 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ],
   ["InvalidArgument", { status: 400, message: "Invalid Argument" }],
   ["InvalidBucketName", { status: 400, message: "The specified bucket is not valid." }],
-  ["InvalidDigest", { status: 400, message: "The Content-MD5 you specified is not valid." }],
   ["InvalidRequest", { status: 400, message: "Invalid Request" }],
   ["InvalidURI", { status: 400, message: "Couldn't parse the specified URI." }],
   ["KeyTooLongError", { status: 400, message: "Your key is too long." }],
@@ -52,8 +38,6 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
     "MethodNotAllowed",
     { status: 405, message: "The specified method is not allowed against this resource." },
   ],
-  ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
-  ["MissingSecurityHeader", { status: 400, message: "Your request is missing a required header." }],
   [
     "NotImplemented",
     { status: 501, message: "A header you provided implies functionality that is not implemented." },
@@ -61,14 +45,6 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   [
     "RequestTimeTooSkewed",
     { status: 403, message: "The difference between the request time and the server's time is too large." },
-  ],
-  [
-    "RequestTimeout",
-    {
-      status: 400,
-      message:
-        "Your socket connection to the server was not read from or written to within the timeout period.",
-    },
   ],
   ["ServiceUnavailable", { status: 503, message: "Service is unable to handle request." }],
   [
@@ -79,7 +55,6 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
     },
   ],
-  ["SlowDown", { status: 503, message: "Please reduce your request rate." }],
   [
     "XAmzContentSHA256Mismatch",
     { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
@@ -90,29 +65,20 @@ export type S3ErrorCode =
   | "AccessDenied"
   | "AuthorizationHeaderMalformed"
   | "AuthorizationQueryParametersError"
-  | "BadDigest"
-  | "EntityTooLarge"
-  | "ExpiredToken"
-  | "IncompleteBody"
   | "InternalError"
   | "InvalidAccessKeyId"
   | "InvalidArgument"
   | "InvalidBucketName"
-  | "InvalidDigest"
   | "InvalidRequest"
   | "InvalidURI"
   | "KeyTooLongError"
   | "MalformedXML"
   | "MaxMessageLengthExceeded"
   | "MethodNotAllowed"
-  | "MissingContentLength"
-  | "MissingSecurityHeader"
   | "NotImplemented"
   | "RequestTimeTooSkewed"
-  | "RequestTimeout"
   | "ServiceUnavailable"
   | "SignatureDoesNotMatch"
-  | "SlowDown"
   | "XAmzContentSHA256Mismatch";
 
 /** The base of every error s3gate raises itself; `code` is a stable S3 error code. */

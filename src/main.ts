@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
   let closeDev: (() => Promise<void>) | undefined;
   if (command === "dev") {
     const { startEmbeddedS3 } = await import("./dev/embedded-s3.js");
-    const dev = await startEmbeddedS3(join(config.dataDir, "dev-s3"));
+    const dev = await startEmbeddedS3(config.dataDir);
     closeDev = dev.close;
     config = {
       ...config,

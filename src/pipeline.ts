@@ -6,11 +6,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { parseRequest, type ParsedRequest } from "./request.js";
 import { S3Error, s3ErrorXml, toS3Error } from "./errors.js";
-import { H_CONTENT_LENGTH, H_REQUEST_ID } from "./constants.js";
-import { authenticate, requestPayload, type AuthOptions, type KeyLookup } from "./authenticate/index.js";
-import { classify, type ClassifyOptions } from "./classify/index.js";
-import { forwardHeaders } from "./forward/allow-list.js";
-import { signUpstream, upstreamTarget } from "./forward/upstream-request.js";
+import { H_REQUEST_ID } from "./constants.js";
+import { Readable } from "node:stream";
+import {
+  authenticate,
+  readBody,
+  requestPayload,
+  type AuthOptions,
+  type KeyLookup,
+} from "./authenticate/index.js";
+import {
+  classify,
+  withDeleteObjectsBody,
+  MAX_DELETE_OBJECTS_BODY_BYTES,
+  type ClassifyOptions,
+} from "./classify/index.js";
+import { buildUpstream } from "./forward/build-upstream.js";
 import type { Forwarder } from "./forward/forwarder.js";
 import { statusClass, type Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
@@ -61,7 +72,7 @@ export function createPipeline(deps: PipelineDeps): Handler {
       const t0 = performance.now();
       const auth = authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth);
       trace.accessKeyId = auth.principal.accessKeyId;
-      const s3 = classify(
+      let s3 = classify(
         parsed,
         {
           accessKeyId: auth.principal.accessKeyId,
@@ -81,17 +92,26 @@ export function createPipeline(deps: PipelineDeps): Handler {
       trace.key = s3.key;
       if (!auth.principal.isRoot) throw new S3Error("AccessDenied");
       const payload = requestPayload(req, parsed, auth.params.payloadHash ?? "");
-      const target = upstreamTarget(s3.bucket, s3.key, s3.forwardQuery);
-      const headers = forwardHeaders(parsed.headers);
-      if (payload.contentLength !== undefined) headers[H_CONTENT_LENGTH] = payload.contentLength;
-      signUpstream(deps.forwarder.backend, parsed.method, target, headers, payload.upstreamHash);
+      let body = payload.body;
       if (expectContinue) res.writeContinue();
+      if (s3.bodyChecks === "DeleteObjects") {
+        const xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
+        s3 = withDeleteObjectsBody(s3, xml);
+        body = Readable.from([xml]);
+      }
+      const up = buildUpstream(
+        deps.forwarder.backend,
+        parsed,
+        s3,
+        payload.contentLength,
+        payload.upstreamHash,
+      );
       const abort = new AbortController();
       res.once("close", () => {
         if (!res.writableFinished) abort.abort();
       });
       const t1 = performance.now();
-      await deps.forwarder.forward(parsed.method, target, headers, payload.body, res, abort.signal);
+      await deps.forwarder.forward(parsed.method, up.target, up.headers, body, res, abort.signal);
       trace.upstreamMs = performance.now() - t1;
     } catch (err) {
       writeError(deps, req, res, parsed, trace, err);
@@ -107,6 +127,12 @@ function writeError(
   trace: Trace,
   err: unknown,
 ): void {
+  if (res.destroyed) {
+    // The client went away; undici has aborted the upstream request. Nothing to answer.
+    trace.error = "ClientDisconnected";
+    res.destroy();
+    return;
+  }
   const e = toS3Error(err);
   trace.error = e.code;
   deps.metrics.errors.inc({ code: e.code });

@@ -40,31 +40,58 @@ export interface ParsedRequest {
 const TARGET_CHARS = /^[\x21-\x7e]*$/;
 const TOKEN = /^[!#$%&'*+\-.^`|~0-9A-Za-z]+$/;
 
+/** The parts of a request head that parsing reads (an IncomingMessage, or a test's raw request). */
+export interface RequestHead {
+  readonly method: string;
+  readonly target: string;
+  readonly rawHeaders: readonly string[];
+  readonly remoteAddress: string;
+  readonly secure: boolean;
+}
+
 /** Parses the request head once: origin-form target only, strict percent-decoding, headers from rawHeaders. */
 export function parseRequest(req: IncomingMessage, receivedAt: number): ParsedRequest {
-  const target = req.url ?? "";
+  const socket = req.socket as { encrypted?: boolean; remoteAddress?: string };
+  return parseRequestHead(
+    {
+      method: req.method ?? "",
+      target: req.url ?? "",
+      rawHeaders: req.rawHeaders,
+      remoteAddress: socket.remoteAddress ?? "",
+      secure: socket.encrypted === true,
+    },
+    receivedAt,
+  );
+}
+
+/** Parses a request head (see parseRequest). */
+export function parseRequestHead(head: RequestHead, receivedAt: number): ParsedRequest {
+  const target = head.target;
   // Absolute-form, authority-form and asterisk-form targets are refused: only origin-form reaches S3.
   if (!target.startsWith("/") || !TARGET_CHARS.test(target)) throw new S3Error("InvalidURI");
   const q = target.indexOf("?");
   const rawPath = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? "" : target.slice(q + 1);
   if (rawPath.includes("#") || rawQuery.includes("#")) throw new S3Error("InvalidURI");
-  const headers = collectHeaders(req.rawHeaders);
+  const headers = collectHeaders(head.rawHeaders);
   const hosts = headers.get("host");
   if (hosts === undefined || hosts.length !== 1 || hosts[0] === "") {
     throw new S3Error("InvalidRequest", "A request must carry exactly one Host header.");
   }
-  const socket = req.socket as { encrypted?: boolean; remoteAddress?: string };
+  const te = headers.get("transfer-encoding");
+  if (te !== undefined && (te.length !== 1 || te[0]!.trim().toLowerCase() !== "chunked")) {
+    throw new S3Error("NotImplemented", "Only Transfer-Encoding: chunked is supported.");
+  }
   return {
-    method: req.method ?? "",
+    method: head.method,
     rawPath,
     path: percentDecode(rawPath),
     rawQuery,
     query: parseQuery(rawQuery),
     headers,
     host: hosts[0]!,
-    remoteAddress: socket.remoteAddress ?? "",
-    secure: socket.encrypted === true,
+    remoteAddress: head.remoteAddress,
+    secure: head.secure,
     receivedAt,
   };
 }

@@ -79,3 +79,15 @@ export function listen(server: Server, address: ListenAddress): Promise<AddressI
     });
   });
 }
+
+/**
+ * Stops accepting connections, lets in-flight requests finish for up to `drainMs`, then closes whatever is
+ * left. Idle keep-alive connections are closed at once.
+ */
+export async function stopServer(server: Server, drainMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -19,6 +19,7 @@ import {
   Q_CREDENTIAL,
   Q_DATE,
   Q_EXPIRES,
+  Q_CONTENT_SHA256,
   Q_SECURITY_TOKEN,
   Q_SIGNATURE,
   Q_SIGNED_HEADERS,
@@ -207,7 +208,16 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
       ["ServerTime", new Date(now).toISOString()],
     ]);
   }
-  const payloadHash = singleHeader(req, H_CONTENT_SHA256) ?? UNSIGNED_PAYLOAD;
+  // The AWS SDKs hoist x-amz-content-sha256 into the query of a presigned URL.
+  const fromQuery = singleQuery(req, Q_CONTENT_SHA256);
+  const fromHeader = singleHeader(req, H_CONTENT_SHA256);
+  if (fromQuery !== undefined && fromHeader !== undefined) {
+    throw new S3Error(
+      err,
+      "x-amz-content-sha256 must not be given both as a header and as a query parameter.",
+    );
+  }
+  const payloadHash = fromQuery ?? fromHeader ?? UNSIGNED_PAYLOAD;
   return {
     authType: "REST-QUERY-STRING",
     ...scope,

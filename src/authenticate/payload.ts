@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
 import type { IncomingMessage } from "node:http";
-import { pipeline, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import { singleHeader } from "../request.js";
 import { S3Error } from "../errors.js";
@@ -48,7 +48,9 @@ export function requestPayload(req: IncomingMessage, parsed: ParsedRequest, payl
       return { body: null, contentLength, upstreamHash: payloadHash };
     }
     const verifier = new Sha256Verifier(payloadHash);
-    pipeline(req, verifier, () => {});
+    // Not stream.pipeline: a failed check must not destroy the client socket before the error is answered.
+    req.on("error", (err) => verifier.destroy(err));
+    req.pipe(verifier);
     return { body: verifier, contentLength, upstreamHash: payloadHash };
   }
   if (payloadHash.startsWith("STREAMING-")) {
@@ -61,4 +63,20 @@ export function requestPayload(req: IncomingMessage, parsed: ParsedRequest, payl
     "InvalidArgument",
     "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
   );
+}
+
+/** Reads a (verified) body whole, refusing more than `max` bytes: for the small XML bodies s3gate must parse. */
+export async function readBody(payload: Payload, max: number): Promise<Buffer> {
+  if (payload.contentLength !== undefined && Number(payload.contentLength) > max) {
+    throw new S3Error("MaxMessageLengthExceeded");
+  }
+  if (payload.body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new S3Error("MaxMessageLengthExceeded");
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }

@@ -1,8 +1,10 @@
 /**
  * The development backend for `s3gate dev`: the s3rver package started in-process, objects under the data
- * directory. Loaded only by `dev`, so production installs (`npm ci --omit=dev`) never need it.
+ * directory, behind a guard that gives it S3's all-or-nothing commit. Loaded only by `dev`, so production installs (`npm ci --omit=dev`) never need it.
  */
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { startCommitGuard } from "./commit-guard.js";
 import type { AddressInfo } from "node:net";
 
 export interface EmbeddedS3 {
@@ -17,9 +19,12 @@ interface S3rverInstance {
   close(): Promise<void>;
 }
 
-/** Starts s3rver on 127.0.0.1 (port 0 = any free port) with its data in `directory`. */
-export async function startEmbeddedS3(directory: string, port = 0): Promise<EmbeddedS3> {
+/** Starts s3rver on 127.0.0.1 behind the commit guard, objects in `<dataDir>/dev-s3`, spool in `<dataDir>/dev-spool`. */
+export async function startEmbeddedS3(dataDir: string, port = 0): Promise<EmbeddedS3> {
+  const directory = join(dataDir, "dev-s3");
+  const spool = join(dataDir, "dev-spool");
   mkdirSync(directory, { recursive: true });
+  mkdirSync(spool, { recursive: true });
   let mod: { default: new (opts: Record<string, unknown>) => S3rverInstance };
   try {
     const name = "s3rver";
@@ -35,10 +40,14 @@ export async function startEmbeddedS3(directory: string, port = 0): Promise<Embe
     vhostBuckets: false,
   });
   const { port: bound } = await server.run();
+  const guard = await startCommitGuard(bound, spool);
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: guard.url,
     accessKeyId: "S3RVER",
     secretAccessKey: "S3RVER",
-    close: () => server.close(),
+    async close() {
+      await guard.close();
+      await server.close();
+    },
   };
 }

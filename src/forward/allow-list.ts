@@ -98,17 +98,27 @@ const CONSUMED = new Set([
 ]);
 
 /**
- * The headers to send upstream, from the client's: allow-listed ones kept (repeated values joined with `,`),
- * user metadata (`x-amz-meta-*`) kept, unknown `x-amz-*` refused, everything else dropped.
+ * The headers to send upstream, from the client's (and those a presigned URL carried in its query): allow-listed
+ * ones kept (repeated values joined with `,`), user metadata (`x-amz-meta-*`) kept, unknown `x-amz-*` refused,
+ * everything else dropped.
  */
-export function forwardHeaders(headers: ReadonlyMap<string, readonly string[]>): Record<string, string> {
+export function forwardHeaders(
+  headers: ReadonlyMap<string, readonly string[]>,
+  hoisted: ReadonlyMap<string, string> = new Map(),
+): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
-  for (const [name, values] of headers) {
+  const add = (name: string, value: string): void => {
     if (PLAIN.has(name) || AMZ.has(name) || name.startsWith("x-amz-meta-")) {
-      out[name] = values.join(",");
+      out[name] = value;
     } else if (name.startsWith("x-amz-") && !CONSUMED.has(name)) {
       throw new S3Error("NotImplemented", `The header ${name} is not supported by this server.`);
     }
+  };
+  for (const [name, values] of headers) add(name, values.join(","));
+  for (const [name, value] of hoisted) {
+    if (headers.has(name))
+      throw new S3Error("InvalidArgument", `${name} is given both as a header and in the query.`);
+    add(name, value);
   }
   return out;
 }

@@ -7,7 +7,8 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { Pool } from "undici";
 import { S3Error } from "../errors.js";
-import type { Backend } from "./upstream-request.js";
+import { signUpstream, type Backend } from "./upstream-request.js";
+import { EMPTY_SHA256 } from "../constants.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -84,13 +85,13 @@ export class Forwarder {
     return { status };
   }
 
-  /** True when the backend answers an HTTP request at all (any status). */
+  /** True when the backend answers a signed `HEAD /` at all (any status). */
   async ping(timeoutMs: number): Promise<boolean> {
     try {
       const { body } = await this.#pool.request({
         path: "/",
         method: "HEAD",
-        headers: { host: this.backend.host },
+        headers: signUpstream(this.backend, "HEAD", "/", {}, EMPTY_SHA256),
         headersTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -101,7 +102,12 @@ export class Forwarder {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#pool.close();
+  /** Closes the pool; requests still running after `graceMs` are aborted. */
+  async close(graceMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.#pool.close(), late]);
+    clearTimeout(timer);
+    if (!this.#pool.closed || !this.#pool.destroyed) await this.#pool.destroy();
   }
 }

@@ -40,7 +40,8 @@ export function upstreamTarget(
 }
 
 /**
- * Signs an upstream request with the backend credentials (headers mutated: host, x-amz-date, authorization).
+ * Signs an upstream request with the backend credentials; returns the headers to send (host, x-amz-date and
+ * authorization added).
  * `payloadHash` is the client's signed SHA-256 (so the backend re-verifies it) or UNSIGNED-PAYLOAD.
  */
 export function signUpstream(
@@ -49,12 +50,14 @@ export function signUpstream(
   target: string,
   headers: Record<string, string>,
   payloadHash: string,
-): void {
+): Record<string, string> {
   headers.host = backend.host;
   headers["x-amz-content-sha256"] = payloadHash;
-  if (backend.credentials === undefined) return;
-  aws4.sign(
+  if (backend.credentials === undefined) return headers;
+  // aws4 signs a copy of the headers and adds X-Amz-Date and Authorization to it.
+  const signed = aws4.sign(
     { host: backend.host, path: target, method, service: "s3", region: backend.region, headers },
     backend.credentials,
   );
+  return signed.headers as Record<string, string>;
 }

@@ -1,0 +1,30 @@
+/**
+ * The policy engine's public surface: parse → validate → compile → evaluate.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies.html
+ */
+export {
+  parsePolicy,
+  PolicySyntaxError,
+  type JsonValue,
+  type JsonObject,
+  type ParseLimits,
+} from "./parse-policy.js";
+export { validatePolicy, actionPredicate, type ValidateOptions } from "./validate-policy.js";
+export {
+  compilePolicy,
+  checkPolicy,
+  PolicyError,
+  type CompileOptions,
+  type CheckedPolicy,
+} from "./compile-policy.js";
+export { evaluate } from "./evaluate.js";
+export { compileGlob, globMatch, Glob } from "./glob.js";
+export { CONDITION_OPERATORS } from "./condition-operators.js";
+export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";
+export type {
+  CompiledPolicy,
+  CompiledStatement,
+  Decision,
+  FailedCondition,
+  PolicyProblem,
+} from "./policy-model.js";

@@ -1,0 +1,37 @@
+/**
+ * The upstream request of a classified S3 request: target from the authorized bucket, key and query; headers
+ * from the allow-list, with the copy source re-encoded from its parsed parts; signed by s3gate.
+ */
+import type { ParsedRequest } from "../request.js";
+import type { S3Request } from "../classify/index.js";
+import type { CopySource } from "../classify/copy-source.js";
+import { uriEncode } from "../encoding.js";
+import { H_CONTENT_LENGTH, H_COPY_SOURCE } from "../constants.js";
+import { forwardHeaders } from "./allow-list.js";
+import { signUpstream, upstreamTarget, type Backend } from "./upstream-request.js";
+
+export interface UpstreamRequest {
+  readonly target: string;
+  readonly headers: Record<string, string>;
+}
+
+/** `x-amz-copy-source` rebuilt from the parsed, authorized source: `/bucket/key[?versionId=…]`. */
+export function encodeCopySource(source: CopySource): string {
+  const path = `/${uriEncode(source.bucket, false)}/${uriEncode(source.key, true)}`;
+  return source.versionId === undefined ? path : `${path}?versionId=${uriEncode(source.versionId, false)}`;
+}
+
+/** Builds and signs the request s3gate sends to the backend for `s3`. */
+export function buildUpstream(
+  backend: Backend,
+  parsed: ParsedRequest,
+  s3: S3Request,
+  contentLength: string | undefined,
+  payloadHash: string,
+): UpstreamRequest {
+  const target = upstreamTarget(s3.bucket, s3.key, s3.forwardQuery);
+  const headers = forwardHeaders(parsed.headers, s3.hoistedHeaders);
+  if (s3.copySource !== undefined) headers[H_COPY_SOURCE] = encodeCopySource(s3.copySource);
+  if (contentLength !== undefined) headers[H_CONTENT_LENGTH] = contentLength;
+  return { target, headers: signUpstream(backend, parsed.method, target, headers, payloadHash) };
+}
