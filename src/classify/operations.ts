@@ -265,9 +265,11 @@ export const OPERATIONS: readonly OperationRow[] = [
     headerChecks: "object-write",
   }),
   row("UploadPart", "PUT", "object", ["partNumber", "uploadId"], ["s3:PutObject"]),
-  // AWS grants UploadPartCopy with s3:PutObject, but the Tigris table limits s3:PutObject to other
-  // operations: only s3:UploadPartCopy / s3:CopyObjectPart (added from that table) grant it.
-  row("UploadPartCopy", "PUT", "object", ["partNumber", "uploadId"], [], { header: "x-amz-copy-source" }),
+  // AWS grants UploadPartCopy with s3:PutObject (the Tigris table adds s3:CopyObjectPart); a policy written
+  // either way must work, so s3:PutObject keeps its AWS meaning here although the Tigris row omits it.
+  row("UploadPartCopy", "PUT", "object", ["partNumber", "uploadId"], ["s3:PutObject"], {
+    header: "x-amz-copy-source",
+  }),
   row("CompleteMultipartUpload", "POST", "object", ["uploadId"], ["s3:PutObject"]),
   row("AbortMultipartUpload", "DELETE", "object", ["uploadId"], ["s3:AbortMultipartUpload"]),
   row("ListParts", "GET", "object", ["uploadId"], ["s3:ListMultipartUploadParts"], {

@@ -1,7 +1,7 @@
 /**
  * The permission of each operation: the IAM action names that grant it, canonical AWS name first, then the
- * Tigris names whose table row lists the operation. A Tigris action never appears in the permission of an
- * operation its row does not list.
+ * Tigris names whose table row lists the operation. A Tigris-only name never appears in the permission of an
+ * operation its row does not list; a name AWS also defines keeps its AWS meaning (s3:PutObject → UploadPartCopy).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  */
 import { OPERATIONS } from "./operations.js";
@@ -40,9 +40,9 @@ function build(): Map<string, Permission> {
   for (const row of OPERATIONS) {
     if (permissions.has(row.operation)) continue;
     const tigris = tigrisByOperation.get(row.operation) ?? [];
-    // An AWS name that is also a Tigris name grants only what the Tigris table lists for it.
-    const aws = row.actions.filter((a) => !TIGRIS_ACTIONS.has(a) || tigris.includes(a));
-    const actions = Object.freeze(dedupe([...aws, ...tigris]));
+    // AWS's own action for an operation always grants it (a policy written the AWS way must work); the
+    // Tigris names add to it and never grant an operation their row does not list.
+    const actions = Object.freeze(dedupe([...row.actions, ...tigris]));
     const versionActions =
       row.versionActions === undefined ? actions : Object.freeze([...row.versionActions]);
     permissions.set(row.operation, Object.freeze({ actions, versionActions }));

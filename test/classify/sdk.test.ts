@@ -185,7 +185,7 @@ const EXPECTED_ACTION: Record<string, string> = {
   UpdateObjectEncryption: "s3:UpdateObjectEncryption",
   UploadPart: "s3:PutObject",
   // AWS: s3:PutObject; the Tigris table confines s3:PutObject to other operations (see operations.ts).
-  UploadPartCopy: "s3:CopyObjectPart",
+  UploadPartCopy: "s3:PutObject",
 };
 
 /** Commands s3gate refuses, with the error: S3 Express, S3 Object Lambda. */

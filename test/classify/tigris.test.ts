@@ -153,9 +153,13 @@ function granted(action: string): Set<string> {
 
 /**
  * AWS authorizes SelectObjectContent with s3:GetObject (the data it returns is the object's); the Tigris
- * table does not name Select at all. PostObject is recognised but not served (NotImplemented).
+ * table does not name Select at all; AWS grants UploadPartCopy with s3:PutObject, which a policy written the AWS
+ * way relies on. PostObject is recognised but not served (NotImplemented).
  */
-const AWS_EXTRAS: Record<string, string[]> = { "s3:GetObject": ["SelectObjectContent"] };
+const AWS_EXTRAS: Record<string, string[]> = {
+  "s3:GetObject": ["SelectObjectContent"],
+  "s3:PutObject": ["UploadPartCopy"],
+};
 
 test.each([...TIGRIS_ACTIONS.keys()])("%s grants exactly its listed operations", (action) => {
   const expected = new Set(TIGRIS_ACTIONS.get(action));
@@ -166,5 +170,5 @@ test.each([...TIGRIS_ACTIONS.keys()])("%s grants exactly its listed operations",
 
 test("s3:PostPolicy is PostObject's permission, which s3gate recognises and refuses", async () => {
   const { actionsFor } = await import("../../src/classify/index.js");
-  expect(actionsFor("PostObject", false)).toEqual(["s3:PostPolicy"]);
+  expect(actionsFor("PostObject", false)).toEqual(["s3:PutObject", "s3:PostPolicy"]);
 });
