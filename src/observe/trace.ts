@@ -1,0 +1,79 @@
+/**
+ * The per-request record the pipeline fills in as the request walks the stages, turned into metrics and one
+ * access-log line when the response closes.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomBytes } from "node:crypto";
+import { statusClass, type Metrics } from "./metrics.js";
+import type { AccessLog } from "./log.js";
+
+export interface Trace {
+  readonly requestId: string;
+  readonly start: number;
+  accessKeyId?: string;
+  operation: string;
+  bucket?: string;
+  key?: string;
+  error?: string;
+  authMs?: number;
+  authorizeMs?: number;
+  upstreamMs?: number;
+}
+
+const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
+let idCounter = 0;
+
+/** A 16-hex-digit request id: a random per-process prefix and a counter. */
+export function nextRequestId(): string {
+  return ID_PREFIX + (idCounter++ >>> 0).toString(16).toUpperCase().padStart(8, "0");
+}
+
+/** Starts a trace; metrics and the access line are written when `res` closes. */
+export function startTrace(
+  metrics: Metrics,
+  accessLog: AccessLog,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Trace {
+  const trace: Trace = { requestId: nextRequestId(), start: performance.now(), operation: "Unknown" };
+  const socketIn = req.socket.bytesRead;
+  const socketOut = req.socket.bytesWritten;
+  metrics.inFlight.inc();
+  res.once("close", () => {
+    const seconds = (performance.now() - trace.start) / 1000;
+    const status = res.writableFinished ? res.statusCode : 0;
+    const bytesIn = req.socket.bytesRead - socketIn;
+    const bytesOut = req.socket.bytesWritten - socketOut;
+    metrics.inFlight.dec();
+    metrics.requestDuration.observe(
+      { operation: trace.operation, status_class: statusClass(status) },
+      seconds,
+    );
+    metrics.bytesReceived.inc(bytesIn);
+    metrics.bytesSent.inc(bytesOut);
+    if (trace.upstreamMs !== undefined)
+      metrics.stageDuration.observe({ stage: "upstream" }, trace.upstreamMs / 1000);
+    accessLog.write({
+      time: new Date().toISOString(),
+      requestId: trace.requestId,
+      remote: req.socket.remoteAddress,
+      method: req.method,
+      accessKeyId: trace.accessKeyId,
+      operation: trace.operation,
+      bucket: trace.bucket,
+      key: trace.key,
+      status,
+      error: trace.error,
+      bytesIn,
+      bytesOut,
+      durationMs: round(seconds * 1000),
+      authMs: round(trace.authMs),
+      authorizeMs: round(trace.authorizeMs),
+      upstreamMs: round(trace.upstreamMs),
+    });
+  });
+  return trace;
+}
+
+const round = (ms: number | undefined): number | undefined =>
+  ms === undefined ? undefined : Math.round(ms * 1000) / 1000;
