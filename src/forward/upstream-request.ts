@@ -3,7 +3,7 @@
  * encoder (never `new URL`, which would resolve `..`), the allow-listed query, and s3gate's own signature.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
-import aws4 from "aws4";
+import { signRequest } from "./sign-upstream.js";
 import type { QueryParam } from "../request.js";
 import { uriEncode } from "../encoding.js";
 
@@ -41,8 +41,8 @@ export function upstreamTarget(
 
 /**
  * Signs an upstream request with the backend credentials; returns the headers to send (host, x-amz-date and
- * authorization added).
- * `payloadHash` is the client's signed SHA-256 (so the backend re-verifies it) or UNSIGNED-PAYLOAD.
+ * authorization added). `payloadHash` is the client's signed SHA-256 (so the backend re-verifies it) or
+ * UNSIGNED-PAYLOAD.
  */
 export function signUpstream(
   backend: Backend,
@@ -50,14 +50,12 @@ export function signUpstream(
   target: string,
   headers: Record<string, string>,
   payloadHash: string,
+  nowMs: number = Date.now(),
 ): Record<string, string> {
   headers.host = backend.host;
   headers["x-amz-content-sha256"] = payloadHash;
-  if (backend.credentials === undefined) return headers;
-  // aws4 signs a copy of the headers and adds X-Amz-Date and Authorization to it.
-  const signed = aws4.sign(
-    { host: backend.host, path: target, method, service: "s3", region: backend.region, headers },
-    backend.credentials,
-  );
-  return signed.headers as Record<string, string>;
+  if (backend.credentials !== undefined) {
+    signRequest(method, target, headers, backend.credentials, backend.region, "s3", nowMs);
+  }
+  return headers;
 }

@@ -36,14 +36,17 @@ export function startTrace(
   res: ServerResponse,
 ): Trace {
   const trace: Trace = { requestId: nextRequestId(), start: performance.now(), operation: "Unknown" };
-  const socketIn = req.socket.bytesRead;
-  const socketOut = req.socket.bytesWritten;
+  // Keep the socket: Node detaches it from req/res once the response is done.
+  const socket = req.socket;
+  const remote = socket.remoteAddress;
+  const socketIn = socket.bytesRead;
+  const socketOut = socket.bytesWritten;
   metrics.inFlight.inc();
   res.once("close", () => {
     const seconds = (performance.now() - trace.start) / 1000;
     const status = res.writableFinished ? res.statusCode : 0;
-    const bytesIn = req.socket.bytesRead - socketIn;
-    const bytesOut = req.socket.bytesWritten - socketOut;
+    const bytesIn = socket.bytesRead - socketIn;
+    const bytesOut = socket.bytesWritten - socketOut;
     metrics.inFlight.dec();
     metrics.requestDuration.observe(
       { operation: trace.operation, status_class: statusClass(status) },
@@ -56,7 +59,7 @@ export function startTrace(
     accessLog.write({
       time: new Date().toISOString(),
       requestId: trace.requestId,
-      remote: req.socket.remoteAddress,
+      remote,
       method: req.method,
       accessKeyId: trace.accessKeyId,
       operation: trace.operation,

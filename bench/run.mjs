@@ -1,0 +1,252 @@
+// The data-path benchmark: one run measures the backend directly, through a bare undici pass-through proxy (the
+// baseline) and through s3gate, and prints the figures and the ratios. Run with `npm run bench`.
+//   1 KiB GET: req/s, p50 and p99 latency at concurrency 1 and 64 (wrk when installed, else a Node client)
+//   64 MiB GET and PUT: MB/s (PUT both with UNSIGNED-PAYLOAD and with a signed SHA-256 that s3gate verifies)
+//   s3gate's peak RSS during the large transfers
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Pool } from "undici";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+
+const here = import.meta.dirname;
+const ROOT = {
+  accessKeyId: "AKIABENCHROOTKEY0001",
+  secretAccessKey: "benchsecretbenchsecretbenchsecretbenchse",
+};
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const BIG = 64 * 1024 * 1024;
+const children = [];
+
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const onData = (d) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out) ?? /AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m !== null) resolve({ child, port: Number(m[1]) });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${out}`)));
+  });
+}
+
+async function signedHeaders(port, method, path, payloadHash) {
+  const signer = new SignatureV4({
+    credentials: ROOT,
+    region: "us-east-1",
+    service: "s3",
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+  const req = new HttpRequest({
+    method,
+    hostname: "127.0.0.1",
+    port,
+    path,
+    headers: { host: `127.0.0.1:${port}`, "x-amz-content-sha256": payloadHash },
+  });
+  const signed = await signer.sign(req);
+  return signed.headers;
+}
+
+const EMPTY = createHash("sha256").update("").digest("hex");
+
+function hasWrk() {
+  return spawnSync("wrk", ["--version"]).error === undefined;
+}
+
+/** 1 KiB GETs for SECONDS at `concurrency`: { rps, p50, p99 } (ms). */
+async function smallGets(port, headers, concurrency) {
+  if (hasWrk()) {
+    const args = [
+      "-t",
+      String(Math.min(2, concurrency)),
+      "-c",
+      String(concurrency),
+      "-d",
+      `${SECONDS}s`,
+      "--latency",
+    ];
+    for (const [k, v] of Object.entries(headers)) if (k !== "host") args.push("-H", `${k}: ${v}`);
+    args.push(`http://127.0.0.1:${port}/bench/small`);
+    const out = spawnSync("wrk", args, { encoding: "utf8" }).stdout;
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+    const unit = (v, u) => Number(v) * (u === "us" ? 0.001 : u === "s" ? 1000 : 1);
+    const p = (q) => {
+      const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+      return unit(m[1], m[2]);
+    };
+    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+    if (non2xx !== null) throw new Error(`port ${port}: ${non2xx[1]} non-2xx responses`);
+    return { rps, p50: p(50), p99: p(99) };
+  }
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
+  const latencies = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        const { statusCode, body } = await pool.request({ path: "/bench/small", method: "GET", headers });
+        await body.dump();
+        if (statusCode !== 200) throw new Error(`status ${statusCode}`);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const q = (f) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * f))];
+  return { rps: latencies.length / SECONDS, p50: q(0.5), p99: q(0.99) };
+}
+
+const BIG_BODY = Buffer.alloc(BIG, 0x63);
+const BIG_SHA = createHash("sha256").update(BIG_BODY).digest("hex");
+
+/** MB/s of `runs` sequential 64 MiB transfers (median). */
+async function bigTransfers(port, method, headers, runs = 5) {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+  const rates = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const t = performance.now();
+    const { statusCode, body } = await pool.request({
+      path: method === "GET" ? "/bench/big" : "/bench/upload",
+      method,
+      headers: method === "PUT" ? { ...headers, "content-length": String(BIG) } : headers,
+      body: method === "PUT" ? BIG_BODY : null,
+    });
+    let n = 0;
+    for await (const chunk of body) n += chunk.length;
+    if (statusCode !== 200) throw new Error(`${method} status ${statusCode}`);
+    if (method === "GET" && n !== BIG) throw new Error(`short GET: ${n}`);
+    if (i > 0) rates.push(BIG / 1e6 / ((performance.now() - t) / 1000)); // the first run warms up
+  }
+  await pool.close();
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)];
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m[1]) / 1024;
+}
+
+async function freePort() {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function waitHealthy(adminPort) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("s3gate did not become healthy");
+}
+
+async function main() {
+  const nodeFlags = (process.env.S3GATE_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const backend = await start([join(here, "backend.mjs")]);
+  const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)]);
+  const [gatePort, adminPort] = [await freePort(), await freePort()];
+  const gateChild = spawn(process.execPath, [...nodeFlags, join(here, "..", "dist", "main.js"), "serve"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      S3GATE_LISTEN: `127.0.0.1:${gatePort}`,
+      S3GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      S3GATE_BACKEND_URL: `http://127.0.0.1:${backend.port}`,
+      S3GATE_BACKEND_ACCESS_KEY_ID: "backend",
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: "backendsecret",
+      S3GATE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId,
+      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+      S3GATE_DATA_DIR: join(here, "..", ".data", "bench"),
+      S3GATE_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? "/dev/null",
+      S3GATE_LOG_LEVEL: "warn",
+    },
+  });
+  children.push(gateChild);
+  await waitHealthy(adminPort);
+  const gate = { child: gateChild, port: gatePort };
+  const targets = [
+    ["direct", backend.port],
+    ["bare proxy", bare.port],
+    ["s3gate", gate.port],
+  ];
+  console.log(
+    `node ${process.version}, ${SECONDS}s per small-GET run, load: ${hasWrk() ? "wrk" : "Node client (wrk not installed)"}`,
+  );
+  if (nodeFlags.length > 0) console.log(`s3gate node flags: ${nodeFlags.join(" ")}`);
+  const results = {};
+  for (const [name, port] of targets) {
+    results[name] = {};
+    const get = await signedHeaders(port, "GET", "/bench/small", "UNSIGNED-PAYLOAD");
+    await smallGets(port, get, 8); // warm up
+    for (const c of [1, 64]) results[name][`get1k_c${c}`] = await smallGets(port, get, c);
+  }
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gate.child.pid))), 20);
+  const rssBefore = rssMb(gate.child.pid);
+  for (const [name, port] of targets) {
+    const bigGet = await signedHeaders(port, "GET", "/bench/big", "UNSIGNED-PAYLOAD");
+    const putUnsigned = await signedHeaders(port, "PUT", "/bench/upload", "UNSIGNED-PAYLOAD");
+    const putSigned = await signedHeaders(port, "PUT", "/bench/upload", BIG_SHA);
+    results[name].get64 = await bigTransfers(port, "GET", bigGet);
+    results[name].putUnsigned = await bigTransfers(port, "PUT", putUnsigned);
+    results[name].putSha = await bigTransfers(port, "PUT", putSigned);
+  }
+  clearInterval(sampler);
+
+  const row = (label, key, pick, unit, higherIsBetter = true) => {
+    const v = targets.map(([n]) => pick(results[n][key]));
+    const r = (a, b) => (higherIsBetter ? a / b : b / a);
+    console.log(
+      `${label.padEnd(34)} ${v.map((x) => x.toFixed(unit === "ms" ? 3 : 0).padStart(10)).join(" ")} ${unit.padEnd(6)}` +
+        ` ${(100 * r(v[2], v[1])).toFixed(1).padStart(7)}% ${(100 * r(v[2], v[0])).toFixed(1).padStart(7)}%`,
+    );
+  };
+  console.log(
+    `\n${"".padEnd(34)} ${"direct".padStart(10)} ${"bare".padStart(10)} ${"s3gate".padStart(10)} ${"".padEnd(6)} ${"vs bare".padStart(8)} ${"vs direct".padStart(8)}`,
+  );
+  for (const c of [1, 64]) {
+    row(`1 KiB GET c=${c} req/s`, `get1k_c${c}`, (x) => x.rps, "req/s");
+    row(`1 KiB GET c=${c} p50`, `get1k_c${c}`, (x) => x.p50, "ms", false);
+    row(`1 KiB GET c=${c} p99`, `get1k_c${c}`, (x) => x.p99, "ms", false);
+  }
+  row("64 MiB GET", "get64", (x) => x, "MB/s");
+  row("64 MiB PUT (UNSIGNED-PAYLOAD)", "putUnsigned", (x) => x, "MB/s");
+  row("64 MiB PUT (signed SHA-256)", "putSha", (x) => x, "MB/s");
+  console.log(
+    `\ns3gate RSS: ${rssBefore.toFixed(0)} MB before the large transfers, peak ${peakRss.toFixed(0)} MB during them`,
+  );
+  console.log(
+    "Targets (issue): 1 KiB GET req/s ≥ 85% of bare; 64 MiB GET and PUT ≥ 90% of bare; RSS ≤ 150 MB.",
+  );
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill("SIGKILL");
+  });
