@@ -11,5 +11,7 @@ export default {
     setImmediate: "readonly",
     URL: "readonly",
     performance: "readonly",
+    fetch: "readonly",
+    AbortSignal: "readonly",
   },
 };

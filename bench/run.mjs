@@ -59,7 +59,6 @@ async function signedHeaders(port, method, path, payloadHash) {
   return signed.headers;
 }
 
-const EMPTY = createHash("sha256").update("").digest("hex");
 
 function hasWrk() {
   return spawnSync("wrk", ["--version"]).error === undefined;
