@@ -18,6 +18,7 @@ export {
   type CheckedPolicy,
 } from "./compile-policy.js";
 export { evaluate } from "./evaluate.js";
+export { authorizeChecks, denialMessage, type CheckDecision, type RequestDecision } from "./authorize-checks.js";
 export { compileGlob, globMatch, Glob } from "./glob.js";
 export { CONDITION_OPERATORS } from "./condition-operators.js";
 export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";
