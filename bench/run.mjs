@@ -59,7 +59,6 @@ async function signedHeaders(port, method, path, payloadHash) {
   return signed.headers;
 }
 
-
 function hasWrk() {
   return spawnSync("wrk", ["--version"]).error === undefined;
 }

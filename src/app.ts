@@ -2,21 +2,39 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createPipeline } from "./pipeline.js";
-import { createAdminServer, createDataServer, listen, stopServer } from "./server.js";
+import {
+  beginDrain,
+  createAdminServer,
+  createDataServer,
+  listen,
+  stopServer,
+  type StopResult,
+} from "./server.js";
+import { loadTlsMaterial, watchTls } from "./tls.js";
 import { Forwarder } from "./forward/forwarder.js";
 import type { Backend } from "./forward/upstream-request.js";
 import { createMetrics } from "./observe/metrics.js";
 import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
 import { loadRootCredentials, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
+import { startIam, type Iam } from "./iam/index.js";
 
 export interface Gateway {
   readonly data: AddressInfo;
   readonly admin: AddressInfo;
   readonly root: RootCredentials;
   readonly logger: Logger;
-  /** Stops listening, waits up to `drainMs` for in-flight requests, then closes everything. */
-  close(drainMs?: number): Promise<void>;
+  /** The key/policy store replica, the data-path key cache and the IAM API. */
+  readonly iam: Iam;
+  /** True when the data plane serves HTTPS. */
+  readonly tls: boolean;
+  /**
+   * Begins shutdown while still accepting connections: /readyz answers 503, responses carry `Connection: close`
+   * and idle keep-alive connections are closed.
+   */
+  drain(): void;
+  /** Drains, stops listening, waits up to `drainMs` for in-flight requests, then closes everything. */
+  close(drainMs?: number): Promise<StopResult>;
 }
 
 export interface GatewayOptions {
@@ -52,20 +70,27 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     secretAccessKey: config.rootSecretAccessKey,
   });
   const rootRecord: KeyRecord = { secret: root.secretAccessKey, isRoot: true, active: true };
-  const keys = { get: (id: string) => (id === root.accessKeyId ? rootRecord : undefined) };
+  const backend = backendFromConfig(config);
+  const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
+  const keys = { get: (id: string) => (id === root.accessKeyId ? rootRecord : iam.cache.get(id)) };
   const metrics = createMetrics();
   const accessLog = createAccessLog(config.accessLog);
-  const forwarder = new Forwarder(backendFromConfig(config), {
+  const forwarder = new Forwarder(backend, {
     connections: config.upstreamConnections,
     timeoutMs: config.upstreamTimeoutMs,
   });
   const handler = createPipeline({
     keys,
     forwarder,
-    auth: { services: new Set(["s3"]) },
+    auth: { services: new Set(["s3", "iam"]) },
+    iam: iam.api,
+    keyUsed: (id, service, region) => iam.cache.recordUse(id, service, region),
+    principalPolicies: (id) => iam.cache.principalPolicies(id),
+    protectedBucket: config.store === "s3" ? config.storeBucket : undefined,
+    organizationId: config.organizationId,
     classify: {
       baseDomains: config.baseDomains,
-      iamHosts: [],
+      iamHosts: config.iamHosts,
       trustedProxies: config.trustedProxies,
       now: opts.now ?? Date.now,
     },
@@ -74,8 +99,32 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     logger,
     now: opts.now ?? Date.now,
   });
-  const dataServer = createDataServer(handler, { requestTimeoutMs: config.requestTimeoutMs });
-  const adminServer = createAdminServer({ registry: metrics.registry, ready: () => forwarder.ping(2000) });
+  const tlsFiles =
+    config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+      ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+      : undefined;
+  const tls = tlsFiles === undefined ? undefined : loadTlsMaterial(tlsFiles);
+  if (tls !== undefined) metrics.tlsCertificateExpiry.set(tls.expiresAt / 1000);
+  const dataServer = createDataServer(handler, {
+    requestTimeoutMs: config.requestTimeoutMs,
+    tls: tls?.options,
+  });
+  const stopWatching =
+    tlsFiles === undefined || !("setSecureContext" in dataServer)
+      ? () => {}
+      : watchTls(dataServer, tlsFiles, config.tlsReloadIntervalMs, logger, (m) =>
+          metrics.tlsCertificateExpiry.set(m.expiresAt / 1000),
+        );
+  let draining = false;
+  const adminServer = createAdminServer({
+    registry: metrics.registry,
+    ready: async () => {
+      const up = await forwarder.ping(2000);
+      metrics.backendUp.set(up ? 1 : 0);
+      return up && iam.ready();
+    },
+    draining: () => draining,
+  });
   const data = await listen(dataServer, config.listen);
   const admin = await listen(adminServer, config.adminListen);
   return {
@@ -83,10 +132,21 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     admin,
     root,
     logger,
+    iam,
+    tls: tls !== undefined,
+    drain() {
+      draining = true;
+      beginDrain(dataServer);
+    },
     async close(drainMs = 0) {
-      await Promise.all([stopServer(dataServer, drainMs), stopServer(adminServer, 0)]);
+      draining = true;
+      stopWatching();
+      const result = await stopServer(dataServer, drainMs);
+      await stopServer(adminServer, 0);
+      await iam.close();
       await forwarder.close();
       accessLog.close();
+      return result;
     },
   };
 }

@@ -27,6 +27,20 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  readonly tlsReloadIntervalMs: number;
+  readonly shutdownDelayMs: number;
+  readonly drainTimeoutMs: number;
+  readonly store: "file" | "s3";
+  readonly storeBucket: string | undefined;
+  readonly storePrefix: string;
+  readonly storeConcurrency: "auto" | "conditional" | "lease";
+  readonly masterKey: string | undefined;
+  readonly organizationId: string;
+  readonly propagationMs: number;
+  readonly storeStalenessLimitMs: number;
+  readonly iamHosts: readonly string[];
 }
 
 type Parser = (raw: string, name: string) => unknown;
@@ -88,6 +102,17 @@ const oneOf =
   (...values: string[]): Parser =>
   (raw, name) =>
     values.includes(raw) ? raw : fail(name, `one of ${values.join(", ")}`, raw);
+
+const masterKey: Parser = (raw, name) => {
+  if (raw === "") return undefined;
+  const bytes = Buffer.from(raw, "base64");
+  return bytes.length === 32 && /^[A-Za-z0-9+/]{43}=?$/.test(raw.trim())
+    ? raw.trim()
+    : fail(name, "32 bytes in base64 (openssl rand -base64 32)", "<redacted>");
+};
+
+const organizationId: Parser = (raw, name) =>
+  /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : fail(name, "letters, digits, _ and - (e.g. 123456789012)", raw);
 
 /** Every setting s3gate reads. README's configuration table documents each row. */
 export const SETTINGS: readonly Setting[] = [
@@ -212,6 +237,105 @@ export const SETTINGS: readonly Setting[] = [
     parse: text,
     doc: "Where the one-line-per-request JSON access log goes: `stdout`, `off`, or a file path.",
   },
+  {
+    key: "tlsCertFile",
+    env: "S3GATE_TLS_CERT_FILE",
+    default: undefined,
+    parse: optionalText,
+    doc: "PEM certificate chain for the data plane. With `S3GATE_TLS_KEY_FILE`, the data plane serves HTTPS only; both files are re-read when they change.",
+  },
+  {
+    key: "tlsKeyFile",
+    env: "S3GATE_TLS_KEY_FILE",
+    default: undefined,
+    parse: optionalText,
+    doc: "PEM private key for `S3GATE_TLS_CERT_FILE` (set both or neither).",
+  },
+  {
+    key: "tlsReloadIntervalMs",
+    env: "S3GATE_TLS_RELOAD_INTERVAL_MS",
+    default: "10000",
+    parse: integer(100, 3_600_000),
+    doc: "How often the TLS files are checked for changes, in milliseconds.",
+  },
+  {
+    key: "shutdownDelayMs",
+    env: "S3GATE_SHUTDOWN_DELAY_MS",
+    default: "0",
+    parse: integer(0, 600_000),
+    doc: "After SIGTERM, how long s3gate keeps accepting connections with `/readyz` failing, so load balancers stop routing to it first.",
+  },
+  {
+    key: "drainTimeoutMs",
+    env: "S3GATE_DRAIN_TIMEOUT_MS",
+    default: "25000",
+    parse: integer(0, 3_600_000),
+    doc: "After the listener closes, how long in-flight requests may run before their connections are cut.",
+  },
+  {
+    key: "store",
+    env: "S3GATE_STORE",
+    default: "file",
+    parse: oneOf("file", "s3"),
+    doc: "Where access keys and policies live: `file` (in `<dataDir>/iam`, one machine) or `s3` (in the backend, shared by every replica).",
+  },
+  {
+    key: "storeBucket",
+    env: "S3GATE_STORE_BUCKET",
+    default: undefined,
+    parse: optionalText,
+    doc: "Backend bucket of the `s3` store (created if missing). Keep it out of reach of data-plane keys.",
+  },
+  {
+    key: "storePrefix",
+    env: "S3GATE_STORE_PREFIX",
+    default: "s3gate-iam/",
+    parse: text,
+    doc: "Key prefix of the `s3` store's objects in `S3GATE_STORE_BUCKET`.",
+  },
+  {
+    key: "storeConcurrency",
+    env: "S3GATE_STORE_CONCURRENCY",
+    default: "auto",
+    parse: oneOf("auto", "conditional", "lease"),
+    doc: "How `s3` store writers are serialised: `conditional` (`If-None-Match: *`), `lease` (a lock object, for backends without conditional writes), `auto` (probe the backend at start).",
+  },
+  {
+    key: "masterKey",
+    env: "S3GATE_MASTER_KEY",
+    default: undefined,
+    parse: masterKey,
+    secret: true,
+    doc: "Base64 of 32 random bytes (`openssl rand -base64 32`): the AES-256-GCM key sealing secrets at rest and authenticating store records. Unset: generated into `<dataDir>/master.key` (mode 0600); required with `S3GATE_STORE=s3`.",
+  },
+  {
+    key: "organizationId",
+    env: "S3GATE_ORGANIZATION_ID",
+    default: "000000000000",
+    parse: organizationId,
+    doc: "Account part of IAM ARNs: `arn:aws:iam::<id>:policy/…`, `arn:aws:iam::<id>:user/<access key id>`.",
+  },
+  {
+    key: "propagationMs",
+    env: "S3GATE_PROPAGATION_MS",
+    default: "2000",
+    parse: integer(100, 600_000),
+    doc: "Bound on how long other replicas take to see a key or policy change (the store is polled every half of it).",
+  },
+  {
+    key: "storeStalenessLimitMs",
+    env: "S3GATE_STORE_STALENESS_LIMIT_MS",
+    default: "300000",
+    parse: integer(1000, 86_400_000),
+    doc: "While the store cannot be read, known keys keep working this long; then only the root key does.",
+  },
+  {
+    key: "iamHosts",
+    env: "S3GATE_IAM_HOSTS",
+    default: "",
+    parse: list,
+    doc: "Comma-separated hosts reserved for the IAM API (`AWS_ENDPOINT_URL_IAM`); S3 requests to them are refused. The IAM API is served on every host.",
+  },
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key as string, s]));
@@ -251,6 +375,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, configFile?: string): Config 
   const config = out as unknown as Config;
   if ((config.rootAccessKeyId === undefined) !== (config.rootSecretAccessKey === undefined)) {
     throw new ConfigError("S3GATE_ROOT_ACCESS_KEY_ID and S3GATE_ROOT_SECRET_ACCESS_KEY: set both or neither");
+  }
+  if (config.store === "s3" && (config.storeBucket === undefined || config.masterKey === undefined)) {
+    throw new ConfigError(
+      "S3GATE_STORE=s3 needs S3GATE_STORE_BUCKET and S3GATE_MASTER_KEY (every replica must share the master key)",
+    );
+  }
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError("S3GATE_TLS_CERT_FILE and S3GATE_TLS_KEY_FILE: set both or neither");
   }
   if ((config.backendAccessKeyId === undefined) !== (config.backendSecretAccessKey === undefined)) {
     throw new ConfigError(

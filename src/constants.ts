@@ -17,6 +17,12 @@ export const H_CONTENT_ENCODING = "content-encoding";
 export const H_TRANSFER_ENCODING = "transfer-encoding";
 export const H_EXPECT = "expect";
 export const H_COPY_SOURCE = "x-amz-copy-source";
+export const H_CONTENT_MD5 = "content-md5";
+export const H_SDK_CHECKSUM_ALGORITHM = "x-amz-sdk-checksum-algorithm";
+export const H_TRAILER_SIGNATURE = "x-amz-trailer-signature";
+/** Prefix of the flexible-checksum headers and trailers (x-amz-checksum-crc32, …). */
+export const H_CHECKSUM_PREFIX = "x-amz-checksum-";
+export const AWS_CHUNKED = "aws-chunked";
 export const H_REQUEST_ID = "x-amz-request-id";
 export const H_HOST_ID = "x-amz-id-2";
 
@@ -36,6 +42,9 @@ export const STREAMING_PAYLOAD_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRA
 export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 export const STREAMING_ECDSA_PAYLOAD = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD";
 export const STREAMING_ECDSA_PAYLOAD_TRAILER = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER";
+/** Algorithms of the chunk and trailer strings to sign. */
+export const ALGORITHM_SIGV4_PAYLOAD = "AWS4-HMAC-SHA256-PAYLOAD";
+export const ALGORITHM_SIGV4_TRAILER = "AWS4-HMAC-SHA256-TRAILER";
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /** AWS allows 15 minutes of clock skew for header authentication. */

@@ -16,6 +16,14 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
     "AuthorizationQueryParametersError",
     { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
   ],
+  ["BadDigest", { status: 400, message: "The Content-MD5 you specified did not match what we received." }],
+  [
+    "IncompleteBody",
+    {
+      status: 400,
+      message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    },
+  ],
   ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
   [
     "InvalidAccessKeyId",
@@ -23,6 +31,7 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ],
   ["InvalidArgument", { status: 400, message: "Invalid Argument" }],
   ["InvalidBucketName", { status: 400, message: "The specified bucket is not valid." }],
+  ["InvalidDigest", { status: 400, message: "The Content-MD5 you specified is not valid." }],
   ["InvalidRequest", { status: 400, message: "Invalid Request" }],
   ["InvalidURI", { status: 400, message: "Couldn't parse the specified URI." }],
   ["KeyTooLongError", { status: 400, message: "Your key is too long." }],
@@ -33,11 +42,20 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
       message: "The XML you provided was not well-formed or did not validate against our published schema.",
     },
   ],
+  [
+    "MalformedTrailerError",
+    {
+      status: 400,
+      message:
+        "The request contained trailing data that was not well-formed or did not conform to our published schema.",
+    },
+  ],
   ["MaxMessageLengthExceeded", { status: 400, message: "Your request was too big." }],
   [
     "MethodNotAllowed",
     { status: 405, message: "The specified method is not allowed against this resource." },
   ],
+  ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
   [
     "NotImplemented",
     { status: 501, message: "A header you provided implies functionality that is not implemented." },
@@ -65,16 +83,21 @@ export type S3ErrorCode =
   | "AccessDenied"
   | "AuthorizationHeaderMalformed"
   | "AuthorizationQueryParametersError"
+  | "BadDigest"
+  | "IncompleteBody"
   | "InternalError"
   | "InvalidAccessKeyId"
   | "InvalidArgument"
   | "InvalidBucketName"
+  | "InvalidDigest"
   | "InvalidRequest"
   | "InvalidURI"
   | "KeyTooLongError"
+  | "MalformedTrailerError"
   | "MalformedXML"
   | "MaxMessageLengthExceeded"
   | "MethodNotAllowed"
+  | "MissingContentLength"
   | "NotImplemented"
   | "RequestTimeTooSkewed"
   | "ServiceUnavailable"
@@ -130,4 +153,138 @@ export function s3ErrorXml(err: S3Error, resource: string, requestId: string): s
     `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${extra}` +
     `<Resource>${escapeXml(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`
   );
+}
+
+/** An IAM error code's HTTP status, fault side (`Sender` or `Receiver`) and default message. */
+interface IamErrorSpec {
+  readonly status: number;
+  readonly type: "Sender" | "Receiver";
+  readonly message: string;
+}
+
+/**
+ * IAM error codes the IAM API raises, with AWS's status and default message.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+ */
+export const IAM_ERRORS = new Map<string, IamErrorSpec>([
+  ["AccessDenied", { status: 403, type: "Sender", message: "Access denied." }],
+  ["DeleteConflict", { status: 409, type: "Sender", message: "Cannot delete an entity that is in use." }],
+  ["EntityAlreadyExists", { status: 409, type: "Sender", message: "The entity already exists." }],
+  [
+    "IncompleteSignature",
+    { status: 400, type: "Sender", message: "The request signature does not conform to AWS standards." },
+  ],
+  [
+    "InvalidAction",
+    { status: 400, type: "Sender", message: "The action is not valid for this web service." },
+  ],
+  [
+    "InvalidClientTokenId",
+    { status: 403, type: "Sender", message: "The security token included in the request is invalid." },
+  ],
+  ["InvalidInput", { status: 400, type: "Sender", message: "The input is not valid." }],
+  ["LimitExceeded", { status: 409, type: "Sender", message: "A limit was exceeded." }],
+  ["MalformedPolicyDocument", { status: 400, type: "Sender", message: "The policy document is malformed." }],
+  ["MissingAction", { status: 400, type: "Sender", message: "The request is missing an action." }],
+  ["NoSuchEntity", { status: 404, type: "Sender", message: "The entity does not exist." }],
+  ["RequestExpired", { status: 400, type: "Sender", message: "The request reached the service too late." }],
+  ["ServiceFailure", { status: 500, type: "Receiver", message: "The request processing has failed." }],
+  ["ServiceUnavailable", { status: 503, type: "Receiver", message: "The service is unavailable." }],
+  [
+    "SignatureDoesNotMatch",
+    {
+      status: 403,
+      type: "Sender",
+      message:
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+    },
+  ],
+  [
+    "ValidationError",
+    { status: 400, type: "Sender", message: "The input fails to satisfy the constraints." },
+  ],
+]);
+
+export type IamErrorCode =
+  | "AccessDenied"
+  | "DeleteConflict"
+  | "EntityAlreadyExists"
+  | "IncompleteSignature"
+  | "InvalidAction"
+  | "InvalidClientTokenId"
+  | "InvalidInput"
+  | "LimitExceeded"
+  | "MalformedPolicyDocument"
+  | "MissingAction"
+  | "NoSuchEntity"
+  | "RequestExpired"
+  | "ServiceFailure"
+  | "ServiceUnavailable"
+  | "SignatureDoesNotMatch"
+  | "ValidationError";
+
+/** An error of the IAM API; `code` is a stable IAM error code. */
+export class IamError extends Error {
+  readonly code: IamErrorCode;
+  readonly status: number;
+  readonly type: "Sender" | "Receiver";
+
+  constructor(code: IamErrorCode, message?: string) {
+    const spec = IAM_ERRORS.get(code);
+    /* c8 ignore next */
+    if (spec === undefined) throw new TypeError(`unknown IAM error code ${code}`);
+    super(message ?? spec.message);
+    this.name = "IamError";
+    this.code = code;
+    this.status = spec.status;
+    this.type = spec.type;
+  }
+}
+
+/** What authentication's S3 errors become on the IAM API. */
+const FROM_S3 = new Map<S3ErrorCode, IamErrorCode>([
+  ["AccessDenied", "AccessDenied"],
+  ["AuthorizationHeaderMalformed", "IncompleteSignature"],
+  ["AuthorizationQueryParametersError", "IncompleteSignature"],
+  ["InvalidAccessKeyId", "InvalidClientTokenId"],
+  ["RequestTimeTooSkewed", "RequestExpired"],
+  ["SignatureDoesNotMatch", "SignatureDoesNotMatch"],
+  ["XAmzContentSHA256Mismatch", "SignatureDoesNotMatch"],
+  ["ServiceUnavailable", "ServiceUnavailable"],
+  ["InvalidArgument", "ValidationError"],
+  ["InvalidRequest", "ValidationError"],
+  ["InvalidURI", "ValidationError"],
+  ["MaxMessageLengthExceeded", "ValidationError"],
+  ["NotImplemented", "ValidationError"],
+]);
+
+/** Converts anything thrown on the IAM API into an IamError; unknown errors become ServiceFailure. */
+export function toIamError(err: unknown): IamError {
+  if (err instanceof IamError) return err;
+  if (err instanceof S3Error) {
+    const code = FROM_S3.get(err.code) ?? "ServiceFailure";
+    return new IamError(code, code === "ServiceFailure" ? undefined : err.message);
+  }
+  return new IamError("ServiceFailure");
+}
+
+/**
+ * IAM's XML error body: `ErrorResponse` with `Error/Type/Code/Message` and `RequestId`.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+ */
+export function iamErrorXml(err: IamError, requestId: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">' +
+    `<Error><Type>${err.type}</Type><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message></Error>` +
+    `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`
+  );
+}
+
+/** The same error as JSON, for callers that send `Accept: application/json`. */
+export function iamErrorJson(err: IamError, requestId: string): string {
+  return JSON.stringify({
+    Error: { Type: err.type, Code: err.code, Message: err.message },
+    RequestId: requestId,
+  });
 }

@@ -11,8 +11,9 @@ import { startGateway, type Gateway } from "./app.js";
 const USAGE = `Usage: s3gate <command> [--config FILE]
 
 Commands:
-  serve   run in front of the backend in S3GATE_BACKEND_URL
-  dev     run in front of an embedded development S3 server (no configuration needed)
+  serve         run in front of the backend in S3GATE_BACKEND_URL
+  dev           run in front of an embedded development S3 server (no configuration needed)
+  healthcheck   exit 0 when the admin listener's /healthz answers 200, else 1 (the container's HEALTHCHECK)
 
 Settings come from S3GATE_* environment variables and an optional JSON file (--config or S3GATE_CONFIG);
 see README.md for the table.`;
@@ -31,7 +32,8 @@ async function main(argv: string[]): Promise<void> {
   const command = args[0] ?? "serve";
   const ci = args.indexOf("--config");
   const configFile = ci >= 0 ? args[ci + 1] : undefined;
-  if ((command !== "serve" && command !== "dev") || (ci >= 0 && configFile === undefined)) {
+  const commands = ["serve", "dev", "healthcheck"];
+  if (!commands.includes(command) || (ci >= 0 && configFile === undefined)) {
     console.error(USAGE);
     process.exit(2);
   }
@@ -41,10 +43,12 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`s3gate: invalid configuration: ${err.message}`);
-      process.exit(2);
+      // Docker reserves exit code 2 for health checks; 1 means unhealthy.
+      process.exit(command === "healthcheck" ? 1 : 2);
     }
     throw err;
   }
+  if (command === "healthcheck") process.exit(await healthcheck(config));
   let closeDev: (() => Promise<void>) | undefined;
   if (command === "dev") {
     const { startEmbeddedS3 } = await import("./dev/embedded-s3.js");
@@ -68,25 +72,59 @@ async function main(argv: string[]): Promise<void> {
     mode: command,
     data: `${gateway.data.address}:${gateway.data.port}`,
     admin: `${gateway.admin.address}:${gateway.admin.port}`,
+    tls: gateway.tls,
     config: describeConfig(config),
   });
   announce(command, config, gateway);
-  const stop = (): void => {
-    gateway.logger.log("info", "s3gate stopping");
-    void gateway
-      .close()
-      .then(() => closeDev?.())
-      .then(() => process.exit(0));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      gateway.logger.log("warn", "s3gate exiting without draining (second signal)", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    gateway.drain();
+    gateway.logger.log("info", "s3gate draining", {
+      signal,
+      shutdownDelayMs: config.shutdownDelayMs,
+      drainTimeoutMs: config.drainTimeoutMs,
+    });
+    void new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs))
+      .then(() => gateway.close(config.drainTimeoutMs))
+      .then(async (result) => {
+        await closeDev?.();
+        gateway.logger.log(result.cut > 0 ? "warn" : "info", "s3gate stopped", { ...result });
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        gateway.logger.log("error", "s3gate shutdown failed", { error: String(err) });
+        process.exit(1);
+      });
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+/** GET /healthz on the admin listener (a wildcard address is reached through loopback). */
+async function healthcheck(config: Config): Promise<number> {
+  const { host, port } = config.adminListen;
+  const target = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  try {
+    const res = await fetch(`http://${target.includes(":") ? `[${target}]` : target}:${port}/healthz`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    return res.status === 200 ? 0 : 1;
+  } catch {
+    return 1;
+  }
 }
 
 function announce(command: string, config: Config, gateway: Gateway): void {
   const { root } = gateway;
   const host =
     gateway.data.address === "0.0.0.0" || gateway.data.address === "::" ? "127.0.0.1" : gateway.data.address;
-  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${gateway.data.port}`;
+  const scheme = gateway.tls ? "https" : "http";
+  const endpoint = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${gateway.data.port}`;
   if (command === "dev" || root.generated) {
     const lines = [
       root.generated

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequest, type ParsedRequest } from "./request.js";
-import { S3Error, s3ErrorXml, toS3Error } from "./errors.js";
+import { IamError, S3Error, s3ErrorXml, toS3Error } from "./errors.js";
 import { H_REQUEST_ID } from "./constants.js";
 import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } from "./authenticate/index.js";
 import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
@@ -13,6 +13,21 @@ import type { Forwarder } from "./forward/forwarder.js";
 import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { startTrace, type Trace } from "./observe/trace.js";
+import {
+  authorizeEach,
+  authorizeRequest,
+  denialMessage,
+  type CheckDecision,
+  type CompiledPolicy,
+} from "./authorize/index.js";
+import {
+  authenticateIam,
+  iamErrorResponse,
+  isIamScope,
+  readIamBody,
+  type IamApi,
+  type IamBody,
+} from "./iam/index.js";
 
 export interface PipelineDeps {
   readonly keys: KeyLookup;
@@ -23,6 +38,16 @@ export interface PipelineDeps {
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The IAM API (credential scope service `iam`). */
+  readonly iam?: IamApi;
+  /** Notes a successful authentication of a non-root key (last-used tracking, in memory). */
+  readonly keyUsed?: (accessKeyId: string, service: string, region: string) => void;
+  /** The compiled policies attached to a key, for authorizing its S3 requests. */
+  readonly principalPolicies?: (accessKeyId: string) => readonly CompiledPolicy[];
+  /** The S3-backed store's bucket, closed to every key but the root key. */
+  readonly protectedBucket?: string | undefined;
+  /** The organization id of principal ARNs in denial messages. */
+  readonly organizationId?: string;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => Promise<void>;
@@ -33,19 +58,40 @@ export function createPipeline(deps: PipelineDeps): Handler {
     const trace = startTrace(deps.metrics, deps.accessLog, req, res);
     res.setHeader(H_REQUEST_ID, trace.requestId);
     let parsed: ParsedRequest | undefined;
+    let iam = false;
     try {
       parsed = parseRequest(req, deps.now());
+      // IAM clients sign the body's hash without sending it: read the (bounded) form body before verifying.
+      iam = deps.iam !== undefined && isIamScope(parsed);
+      const iamBody: IamBody | undefined = iam ? await readIamBody(req, parsed) : undefined;
       const t0 = performance.now();
-      const auth = authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth);
+      const auth =
+        iamBody === undefined
+          ? authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth)
+          : authenticateIam(parsed, deps.keys, parsed.receivedAt, deps.auth, iamBody);
       trace.accessKeyId = auth.principal.accessKeyId;
+      trace.authenticated = true;
+      if (!auth.principal.isRoot)
+        deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
       const request = classify(parsed, authInfo(auth), deps.classify);
       trace.authMs = performance.now() - t0;
       deps.metrics.stageDuration.observe({ stage: "authenticate" }, trace.authMs / 1000);
-      if (request.kind === "iam") throw new S3Error("NotImplemented", "The IAM API is not served yet.");
+      if (request.kind === "iam") {
+        if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
+        trace.operation = await deps.iam({
+          res,
+          parsed,
+          auth,
+          request,
+          body: iamBody,
+          requestId: trace.requestId,
+        });
+        return;
+      }
       trace.operation = request.operation;
       trace.bucket = request.bucket;
       trace.key = request.key;
-      const authorize = (s3: S3Request): S3Request => authorizeS3(auth, s3, trace);
+      const authorize = (s3: S3Request): S3Request => authorizeS3(deps, req, auth, s3, trace);
       await forwardS3(
         deps.forwarder,
         { req, res, parsed, auth, expectContinue, trace },
@@ -53,7 +99,8 @@ export function createPipeline(deps: PipelineDeps): Handler {
         authorize,
       );
     } catch (err) {
-      writeError(deps, req, res, parsed, trace, err);
+      if (iam) writeIamError(deps, req, res, parsed, trace, err);
+      else writeError(deps, req, res, parsed, trace, err);
     }
   };
 }
@@ -66,10 +113,94 @@ const authInfo = (auth: Authenticated) => ({
   contentSha256: auth.params.payloadHash ?? "",
 });
 
-/** Authorizes every check of `s3` (the root key only, until keys with policies exist). Fails closed. */
-function authorizeS3(auth: Authenticated, s3: S3Request, _trace: Trace): S3Request {
-  if (!auth.principal.isRoot) throw new S3Error("AccessDenied");
+/** The header with which the root key or an Admin key asks for the full reason of a denial. */
+const EXPLAIN_HEADER = "x-s3gate-explain";
+const ADMIN_POLICY = "arn:aws:iam::aws:policy/Admin";
+
+/**
+ * Authorizes every check of `s3` against the key's policies (the root key is allowed everything). A denial is
+ * AccessDenied in AWS's words; the deciding policy and statement go to the decision log, and into the error
+ * body only for the root key or an Admin key that asks with `x-s3gate-explain`.
+ */
+function authorizeS3(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  auth: Authenticated,
+  s3: S3Request,
+  trace: Trace,
+): S3Request {
+  // Checks that come from the body (DeleteObjects keys) are authorized by the forward stage's second call,
+  // after the body is read and before anything goes upstream.
+  if (s3.bodyChecks !== undefined) return s3;
+  const t0 = performance.now();
+  const id = auth.principal.accessKeyId;
+  if (auth.principal.isRoot) {
+    trace.decision = "Root";
+  } else {
+    const policies = deps.principalPolicies?.(id) ?? [];
+    const opts = { protectedBucket: deps.protectedBucket };
+    let deciding: CheckDecision | undefined;
+    if (s3.bodyChecks === undefined && s3.operation === "DeleteObjects" && s3.checks.length > 0) {
+      // Multi-object delete: each key on its own; the forward stage keeps only the allowed ones.
+      const each = authorizeEach(policies, s3.checks, s3.bypassGovernanceRetention ? 2 : 1, s3.context, opts);
+      deciding = each.firstDenied;
+      trace.decision = each.allowed.every(Boolean)
+        ? "Allow"
+        : each.allowed.some(Boolean)
+          ? "PartialAllow"
+          : "ImplicitDeny";
+      s3 = { ...s3, allowedObjects: each.allowed };
+    } else {
+      const d = authorizeRequest(policies, s3.checks, s3.context, opts);
+      deciding = d.deciding;
+      trace.decision = d.allowed ? "Allow" : (d.deciding?.decision.effect ?? "ImplicitDeny");
+      if (!d.allowed) {
+        record(trace, deciding);
+        trace.authorizeMs = performance.now() - t0;
+        deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
+        throw accessDenied(deps, req, id, policies, deciding);
+      }
+    }
+    record(trace, deciding);
+  }
+  trace.authorizeMs = performance.now() - t0;
+  deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
   return s3;
+}
+
+function record(trace: Trace, deciding: CheckDecision | undefined): void {
+  const d = deciding?.decision;
+  trace.decidingPolicy = d?.policy;
+  trace.decidingVersion = d?.version;
+  trace.decidingStatement = d?.statement;
+  trace.failedCondition = d?.failedCondition;
+}
+
+function accessDenied(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  accessKeyId: string,
+  policies: readonly CompiledPolicy[],
+  deciding: CheckDecision | undefined,
+): S3Error {
+  const arn = `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${accessKeyId}`;
+  const explain = req.headers[EXPLAIN_HEADER] === "true" && policies.some((p) => p.id === ADMIN_POLICY);
+  const d = deciding?.decision;
+  const details: [string, string][] = [];
+  if (explain && deciding !== undefined) {
+    details.push(["Action", deciding.check.actions[0] ?? ""], ["ResourceArn", deciding.check.resource]);
+    details.push(["Decision", d!.effect]);
+    if (d!.policy !== undefined) details.push(["DecidingPolicy", d!.policy]);
+    if (d!.version !== undefined) details.push(["DecidingPolicyVersion", d!.version]);
+    if (d!.statement !== undefined) details.push(["DecidingStatement", d!.statement]);
+    if (d!.failedCondition !== undefined) {
+      details.push(["FailedConditionOperator", d!.failedCondition.operator]);
+      details.push(["FailedConditionKey", d!.failedCondition.key]);
+      if (d!.failedCondition.value !== undefined)
+        details.push(["FailedConditionValue", d!.failedCondition.value]);
+    }
+  }
+  return new S3Error("AccessDenied", denialMessage(arn, deciding), details);
 }
 
 function writeError(
@@ -88,6 +219,7 @@ function writeError(
   const e = toS3Error(err);
   trace.error = e.code;
   deps.metrics.errors.inc({ code: e.code });
+  if (trace.authenticated !== true) deps.metrics.authFailures.inc({ code: e.code });
   if (!(err instanceof S3Error)) {
     deps.logger.log("error", "internal error", { requestId: trace.requestId, error: String(err) });
   }
@@ -103,4 +235,35 @@ function writeError(
   // A body we did not read makes the connection unusable: close it rather than drain an unauthorized upload.
   if (!req.complete) res.setHeader("connection", "close");
   res.end(body);
+}
+
+/** The IAM API's error response (ErrorResponse XML, or JSON when asked for). */
+function writeIamError(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsed: ParsedRequest | undefined,
+  trace: Trace,
+  err: unknown,
+): void {
+  if (res.destroyed) {
+    trace.error = "ClientDisconnected";
+    return;
+  }
+  const e = iamErrorResponse(err, trace.requestId, parsed);
+  trace.error = e.code;
+  deps.metrics.errors.inc({ code: e.code });
+  if (trace.authenticated !== true) deps.metrics.authFailures.inc({ code: e.code });
+  if (!(err instanceof S3Error) && !(err instanceof IamError)) {
+    deps.logger.log("error", "internal error", { requestId: trace.requestId, error: String(err) });
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = e.status;
+  res.setHeader("content-type", e.contentType);
+  res.setHeader("content-length", Buffer.byteLength(e.body));
+  if (!req.complete) res.setHeader("connection", "close");
+  res.end(e.body);
 }

@@ -2,27 +2,99 @@
  * The node:http listeners: the data plane (S3) and the admin plane (/healthz, /readyz, /metrics).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { SecureContextOptions } from "node:tls";
 import type { Registry } from "prom-client";
 import type { Handler } from "./pipeline.js";
 import type { ListenAddress } from "./config.js";
 
+export type DataServer = Server | HttpsServer;
+
 export interface DataServerOptions {
   readonly requestTimeoutMs: number;
+  /** Serve HTTPS with this certificate and key (see `src/tls.ts`); plain HTTP when absent. */
+  readonly tls?: SecureContextOptions;
 }
 
+interface DrainState {
+  draining: boolean;
+  /** Responses not yet closed. */
+  readonly active: Set<ServerResponse>;
+  /** Open connections and their state. */
+  readonly sockets: Map<Socket, Connection>;
+  sweep?: NodeJS.Timeout;
+}
+
+interface Connection {
+  /** Responses in progress. */
+  busy: number;
+  /** A response has been sent: the connection is a keep-alive one between requests when not busy. */
+  served: boolean;
+  readonly openedAt: number;
+}
+
+/** How long a new connection may stay silent during a drain before it is closed. */
+const SILENT_CONNECTION_MS = 1000;
+
+const DRAIN = new WeakMap<DataServer, DrainState>();
+
 /** The data-plane server. `Expect: 100-continue` is answered by the pipeline, after authentication. */
-export function createDataServer(handler: Handler, opts: DataServerOptions): Server {
-  const server = createServer({
+export function createDataServer(handler: Handler, opts: DataServerOptions): DataServer {
+  const options = {
     requestTimeout: opts.requestTimeoutMs,
     headersTimeout: 60_000,
     keepAliveTimeout: 65_000,
     requireHostHeader: true,
     joinDuplicateHeaders: false,
     highWaterMark: 1 << 20,
+  };
+  const server: DataServer =
+    opts.tls === undefined ? createServer(options) : createHttpsServer({ ...options, ...opts.tls });
+  const state: DrainState = { draining: false, active: new Set(), sockets: new Map() };
+  DRAIN.set(server, state);
+  const open = (socket: Socket): Connection => {
+    let conn = state.sockets.get(socket);
+    if (conn === undefined) {
+      conn = { busy: 0, served: false, openedAt: Date.now() };
+      state.sockets.set(socket, conn);
+      socket.once("close", () => state.sockets.delete(socket));
+    }
+    return conn;
+  };
+  server.on(opts.tls === undefined ? "connection" : "secureConnection", open);
+  // Node's own closeIdleConnections (which close() also calls) destroys a connection whose response has ended
+  // but is still buffered, cutting a slow download short, and a new connection whose request is on its way.
+  // Instead: end keep-alive connections between requests gracefully, and new ones only once they stay silent.
+  server.closeIdleConnections = () => {
+    const now = Date.now();
+    for (const [socket, conn] of state.sockets) {
+      if (conn.busy > 0) continue;
+      if (conn.served || (socket.bytesRead === 0 && now - conn.openedAt >= SILENT_CONNECTION_MS))
+        socket.end();
+    }
+  };
+  const track = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = req.socket as Socket;
+    const conn = open(socket);
+    conn.busy++;
+    state.active.add(res);
+    if (state.draining) res.setHeader("connection", "close");
+    res.once("close", () => {
+      state.active.delete(res);
+      conn.busy--;
+      conn.served = true;
+      if (state.draining && conn.busy === 0) socket.end();
+    });
+  };
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    track(req, res);
+    void handler(req, res, false);
   });
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => void handler(req, res, false));
-  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => void handler(req, res, true));
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    track(req, res);
+    void handler(req, res, true);
+  });
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
       socket.destroy();
@@ -41,6 +113,8 @@ export interface AdminDeps {
   readonly registry: Registry;
   /** Resolves true when the backend (and, later, the store) can serve requests. */
   readonly ready: () => Promise<boolean>;
+  /** True once shutdown has begun: /readyz answers 503 without asking `ready`. */
+  readonly draining?: () => boolean;
 }
 
 /** The admin server: liveness, readiness and Prometheus metrics. */
@@ -52,6 +126,8 @@ export function createAdminServer(deps: AdminDeps): Server {
         res.writeHead(405, { allow: "GET, HEAD" }).end();
       } else if (path === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      } else if (path === "/readyz" && deps.draining?.() === true) {
+        res.writeHead(503, { "content-type": "text/plain" }).end("shutting down\n");
       } else if (path === "/readyz") {
         const ok = await deps.ready();
         res
@@ -70,7 +146,7 @@ export function createAdminServer(deps: AdminDeps): Server {
 }
 
 /** Listens and resolves with the bound address (port 0 picks a free port). */
-export function listen(server: Server, address: ListenAddress): Promise<AddressInfo> {
+export function listen(server: DataServer, address: ListenAddress): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(address.port, address.host, () => {
@@ -81,13 +157,42 @@ export function listen(server: Server, address: ListenAddress): Promise<AddressI
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish for up to `drainMs`, then closes whatever is
- * left. Idle keep-alive connections are closed at once.
+ * Starts draining a data server while it still accepts connections: responses not yet started carry
+ * `Connection: close`, and keep-alive connections are ended (gracefully) as soon as they are idle.
  */
-export async function stopServer(server: Server, drainMs: number): Promise<void> {
+export function beginDrain(server: DataServer): void {
+  const state = DRAIN.get(server);
+  if (state === undefined || state.draining) return;
+  state.draining = true;
+  for (const res of state.active) if (!res.headersSent) res.setHeader("connection", "close");
+  server.closeIdleConnections();
+  state.sweep = setInterval(() => server.closeIdleConnections(), 250).unref();
+}
+
+export interface StopResult {
+  /** Requests in flight when the listener closed. */
+  readonly inFlight: number;
+  /** Requests still running at the deadline, whose connections were cut. */
+  readonly cut: number;
+}
+
+/**
+ * Stops accepting connections, lets in-flight requests finish for up to `drainMs`, then closes whatever is
+ * left. Idle keep-alive connections are closed at once, busy ones as soon as their response is done.
+ */
+export async function stopServer(server: DataServer, drainMs: number): Promise<StopResult> {
+  beginDrain(server);
+  const state = DRAIN.get(server);
+  const inFlight = state?.active.size ?? 0;
+  let cut = 0;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+  const timer = setTimeout(() => {
+    cut = state?.active.size ?? 0;
+    server.closeAllConnections();
+  }, drainMs);
   await closed;
   clearTimeout(timer);
+  if (state?.sweep !== undefined) clearInterval(state.sweep);
+  return { inFlight, cut };
 }

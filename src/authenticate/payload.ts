@@ -1,68 +1,220 @@
 /**
- * Chooses how the request body is checked and forwarded, from its signed `x-amz-content-sha256`.
+ * Chooses how the request body is checked and forwarded, from its signed `x-amz-content-sha256`:
+ * a hex SHA-256 (verified, and kept so the backend re-verifies it), UNSIGNED-PAYLOAD, or one of the three
+ * aws-chunked streaming modes (decoded and verified here, forwarded decoded as UNSIGNED-PAYLOAD with the
+ * decoded Content-Length). Content-MD5 and `x-amz-checksum-*` are verified over the (decoded) body too.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  */
 import type { IncomingMessage } from "node:http";
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import { singleHeader } from "../request.js";
 import { S3Error } from "../errors.js";
 import {
+  AWS_CHUNKED,
   EMPTY_SHA256,
   H_CONTENT_ENCODING,
   H_CONTENT_LENGTH,
+  H_DECODED_CONTENT_LENGTH,
+  H_SDK_CHECKSUM_ALGORITHM,
+  H_TRAILER,
   H_TRANSFER_ENCODING,
+  STREAMING_ECDSA_PAYLOAD,
+  STREAMING_ECDSA_PAYLOAD_TRAILER,
+  STREAMING_PAYLOAD,
+  STREAMING_PAYLOAD_TRAILER,
+  STREAMING_UNSIGNED_PAYLOAD_TRAILER,
   UNSIGNED_PAYLOAD,
 } from "../constants.js";
-import { Sha256Verifier } from "./payload-sha256.js";
+import type { AuthParams } from "./parse-auth.js";
+import type { VerifiedSignature } from "./verify-signature.js";
+import { DigestVerifier } from "./payload-sha256.js";
+import { checksumHeaderNames, DigestSet, headerDigestChecks, sha256Check } from "./digest-checks.js";
+import { AwsChunkedDecoder } from "./aws-chunked-decoder.js";
+import { parseDeclaredTrailer } from "./trailer.js";
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const DECODED_LENGTH = /^(0|[1-9][0-9]{0,12})$/;
 
 export interface Payload {
-  /** The body to forward (already checked as it streams), or null when the request has none. */
+  /** The body to forward (checked as it streams, last bytes held back until every check passed), or null. */
   readonly body: Readable | null;
-  /** The Content-Length to forward, when the client sent one. */
+  /** The Content-Length to forward: the client's, or the decoded length of an aws-chunked body. */
   readonly contentLength: string | undefined;
   /** The x-amz-content-sha256 to sign upstream: the client's hash (the backend re-verifies it) or UNSIGNED-PAYLOAD. */
   readonly upstreamHash: string;
+  /** Forwarded headers to replace (a value) or drop (`undefined`): aws-chunked framing s3gate consumed. */
+  readonly headerChanges: ReadonlyMap<string, string | undefined>;
+  /** True when nothing goes upstream as a body but the body must still be read and checked before forwarding. */
+  readonly checkBeforeForwarding: boolean;
 }
 
-/** Wraps the body according to its payload mode; streaming modes are not accepted yet. */
-export function requestPayload(req: IncomingMessage, parsed: ParsedRequest, payloadHash: string): Payload {
+/** What payload checking needs from authentication: the mode, and the key and seed signature to chain from. */
+export interface PayloadAuth {
+  readonly params: AuthParams;
+  readonly signature: VerifiedSignature;
+}
+
+export interface PayloadOptions {
+  /** Whether `x-amz-checksum-*` headers describe this body (false for CompleteMultipartUpload). */
+  readonly checksumHeaders: boolean;
+}
+
+const UNKNOWN_MODE =
+  "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.";
+
+/** Wraps the body according to its payload mode. */
+export function requestPayload(
+  req: IncomingMessage,
+  parsed: ParsedRequest,
+  auth: PayloadAuth,
+  opts: PayloadOptions,
+): Payload {
+  const payloadHash = auth.params.payloadHash ?? "";
   const contentLength = singleHeader(parsed, H_CONTENT_LENGTH);
-  const chunked = parsed.headers.has(H_TRANSFER_ENCODING);
-  const hasBody = chunked || (contentLength !== undefined && contentLength !== "0");
-  const encoding = parsed.headers.get(H_CONTENT_ENCODING);
-  if (encoding?.some((v) => v.toLowerCase().includes("aws-chunked")) === true) {
+  const hasBody =
+    parsed.headers.has(H_TRANSFER_ENCODING) || (contentLength !== undefined && contentLength !== "0");
+  const encodings = contentEncodings(parsed);
+  if (payloadHash.startsWith("STREAMING-")) {
+    return streamingPayload(req, parsed, auth, opts, payloadHash, hasBody, encodings);
+  }
+  if (encodings.includes(AWS_CHUNKED)) {
     throw new S3Error(
       "InvalidRequest",
       "Content-Encoding aws-chunked requires a STREAMING-* x-amz-content-sha256.",
     );
   }
-  if (payloadHash === UNSIGNED_PAYLOAD) {
-    return { body: hasBody ? req : null, contentLength, upstreamHash: UNSIGNED_PAYLOAD };
-  }
-  if (HEX_SHA256.test(payloadHash)) {
-    if (!hasBody) {
-      if (payloadHash !== EMPTY_SHA256) throw new S3Error("XAmzContentSHA256Mismatch");
-      return { body: null, contentLength, upstreamHash: payloadHash };
-    }
-    const verifier = new Sha256Verifier(payloadHash);
-    // Not stream.pipeline: a failed check must not destroy the client socket before the error is answered.
-    req.on("error", (err) => verifier.destroy(err));
-    req.pipe(verifier);
-    return { body: verifier, contentLength, upstreamHash: payloadHash };
-  }
-  if (payloadHash.startsWith("STREAMING-")) {
+  if (parsed.headers.has(H_TRAILER) || parsed.headers.has(H_DECODED_CONTENT_LENGTH)) {
     throw new S3Error(
-      "NotImplemented",
-      `The payload mode ${payloadHash} is not supported yet; use a SHA-256 or UNSIGNED-PAYLOAD.`,
+      "InvalidRequest",
+      "x-amz-trailer and x-amz-decoded-content-length require a STREAMING-* x-amz-content-sha256.",
     );
   }
-  throw new S3Error(
-    "InvalidArgument",
-    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
-  );
+  const checks = headerDigestChecks(parsed, opts.checksumHeaders);
+  const plain = (upstreamHash: string): Payload => {
+    if (!hasBody && checks.length === 0)
+      return {
+        body: null,
+        contentLength,
+        upstreamHash,
+        headerChanges: NO_CHANGES,
+        checkBeforeForwarding: false,
+      };
+    return {
+      body: verify(req, new DigestVerifier(new DigestSet(checks))),
+      contentLength,
+      upstreamHash,
+      headerChanges: NO_CHANGES,
+      checkBeforeForwarding: !hasBody,
+    };
+  };
+  if (payloadHash === UNSIGNED_PAYLOAD) return plain(UNSIGNED_PAYLOAD);
+  if (HEX_SHA256.test(payloadHash)) {
+    if (!hasBody && payloadHash !== EMPTY_SHA256) throw new S3Error("XAmzContentSHA256Mismatch");
+    checks.unshift(sha256Check(payloadHash));
+    return plain(payloadHash);
+  }
+  throw new S3Error("InvalidArgument", UNKNOWN_MODE);
+}
+
+const NO_CHANGES: ReadonlyMap<string, string | undefined> = new Map();
+
+function streamingPayload(
+  req: IncomingMessage,
+  parsed: ParsedRequest,
+  auth: PayloadAuth,
+  opts: PayloadOptions,
+  mode: string,
+  hasBody: boolean,
+  encodings: string[],
+): Payload {
+  if (mode === STREAMING_ECDSA_PAYLOAD || mode === STREAMING_ECDSA_PAYLOAD_TRAILER) {
+    throw new S3Error(
+      "InvalidRequest",
+      `${mode} needs SigV4a, which is not supported; please use AWS4-HMAC-SHA256.`,
+    );
+  }
+  const signed = mode === STREAMING_PAYLOAD || mode === STREAMING_PAYLOAD_TRAILER;
+  const withTrailer = mode === STREAMING_PAYLOAD_TRAILER || mode === STREAMING_UNSIGNED_PAYLOAD_TRAILER;
+  if (!signed && !withTrailer) throw new S3Error("InvalidArgument", UNKNOWN_MODE);
+  if (auth.params.authType !== "REST-HEADER") {
+    throw new S3Error(
+      "InvalidRequest",
+      `${mode} requires Authorization header authentication, not a presigned URL.`,
+    );
+  }
+  const decoded = singleHeader(parsed, H_DECODED_CONTENT_LENGTH);
+  if (decoded === undefined) {
+    throw new S3Error(
+      "MissingContentLength",
+      "An aws-chunked body requires the x-amz-decoded-content-length header.",
+    );
+  }
+  if (!DECODED_LENGTH.test(decoded)) {
+    throw new S3Error("InvalidArgument", "x-amz-decoded-content-length must be a decimal byte count.");
+  }
+  const declaredTrailer = singleHeader(parsed, H_TRAILER);
+  if (withTrailer && declaredTrailer === undefined) {
+    throw new S3Error("InvalidRequest", `${mode} requires the x-amz-trailer header.`);
+  }
+  if (!withTrailer && declaredTrailer !== undefined) {
+    throw new S3Error(
+      "InvalidRequest",
+      `x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256, not ${mode}.`,
+    );
+  }
+  const trailer = declaredTrailer === undefined ? undefined : parseDeclaredTrailer(declaredTrailer);
+  if (trailer !== undefined && checksumHeaderNames(parsed).length > 0) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  if (!hasBody) throw new S3Error("IncompleteBody", "An aws-chunked body must end with its final chunk.");
+  const decoder = new AwsChunkedDecoder({
+    signing: signed
+      ? {
+          key: auth.signature.key,
+          seedSignature: auth.signature.signature,
+          amzDate: auth.params.amzDate,
+          scope: auth.params.scope,
+        }
+      : undefined,
+    trailer,
+    decodedLength: Number(decoded),
+    digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders)),
+  });
+  const rest = encodings.filter((e) => e !== AWS_CHUNKED);
+  const headerChanges = new Map<string, string | undefined>([
+    [H_CONTENT_ENCODING, rest.length === 0 ? undefined : rest.join(",")],
+  ]);
+  // The trailer's checksum is consumed (verified) here and cannot reach the backend ahead of the body.
+  if (trailer !== undefined) headerChanges.set(H_SDK_CHECKSUM_ALGORITHM, undefined);
+  return {
+    body: verify(req, decoder),
+    contentLength: decoded,
+    upstreamHash: UNSIGNED_PAYLOAD,
+    headerChanges,
+    checkBeforeForwarding: decoded === "0",
+  };
+}
+
+/** Content-Encoding values, split on commas, trimmed and lower-cased, empty ones dropped. */
+function contentEncodings(parsed: ParsedRequest): string[] {
+  const values = parsed.headers.get(H_CONTENT_ENCODING) ?? [];
+  return values
+    .flatMap((v) => v.split(","))
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "");
+}
+
+/** Pipes the client body into a checking Transform. */
+function verify(req: IncomingMessage, check: Transform): Transform {
+  // Not stream.pipeline: a failed check must not destroy the client socket before the error is answered.
+  req.on("error", (err) => check.destroy(err));
+  req.pipe(check);
+  return check;
 }
 
 /** Reads a (verified) body whole, refusing more than `max` bytes: for the small XML bodies s3gate must parse. */

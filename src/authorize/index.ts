@@ -18,7 +18,13 @@ export {
   type CheckedPolicy,
 } from "./compile-policy.js";
 export { evaluate } from "./evaluate.js";
-export { authorizeChecks, denialMessage, type CheckDecision, type RequestDecision } from "./authorize-checks.js";
+export {
+  authorizeChecks,
+  denialMessage,
+  type CheckDecision,
+  type RequestDecision,
+} from "./authorize-checks.js";
+export { authorizeRequest, authorizeEach, type AuthorizeOptions } from "./authorize-request.js";
 export { compileGlob, globMatch, Glob } from "./glob.js";
 export { CONDITION_OPERATORS } from "./condition-operators.js";
 export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";

@@ -55,6 +55,11 @@ export interface S3Request {
   readonly checks: readonly S3Check[];
   /** Set when the checks depend on the request body (DeleteObjects: one check per key). */
   readonly bodyChecks: "DeleteObjects" | undefined;
+  /**
+   * DeleteObjects after authorization: for each object of the body, in order, whether the key may delete it.
+   * Absent while unauthorized, and for every other operation.
+   */
+  readonly allowedObjects?: readonly boolean[];
   /** True when x-amz-bypass-governance-retention is present (its check is in `checks`, or added per key). */
   readonly bypassGovernanceRetention: boolean;
   readonly context: ConditionContext;

@@ -1,12 +1,14 @@
 /**
  * The upstream request of a classified S3 request: target from the authorized bucket, key and query; headers
- * from the allow-list, with the copy source re-encoded from its parsed parts; signed by s3gate.
+ * from the allow-list, with the copy source re-encoded from its parsed parts; the payload's Content-Length
+ * (decoded, for aws-chunked bodies); signed by s3gate.
  */
 import type { ParsedRequest } from "../request.js";
 import type { S3Request } from "../classify/index.js";
 import type { CopySource } from "../classify/copy-source.js";
 import { uriEncode } from "../encoding.js";
 import { H_CONTENT_LENGTH, H_COPY_SOURCE } from "../constants.js";
+import type { Payload } from "../authenticate/index.js";
 import { forwardHeaders } from "./allow-list.js";
 import { signUpstream, upstreamTarget, type Backend } from "./upstream-request.js";
 
@@ -26,12 +28,16 @@ export function buildUpstream(
   backend: Backend,
   parsed: ParsedRequest,
   s3: S3Request,
-  contentLength: string | undefined,
-  payloadHash: string,
+  payload: Pick<Payload, "contentLength" | "upstreamHash" | "headerChanges">,
 ): UpstreamRequest {
   const target = upstreamTarget(s3.bucket, s3.key, s3.forwardQuery);
   const headers = forwardHeaders(parsed.headers, s3.hoistedHeaders);
   if (s3.copySource !== undefined) headers[H_COPY_SOURCE] = encodeCopySource(s3.copySource);
-  if (contentLength !== undefined) headers[H_CONTENT_LENGTH] = contentLength;
-  return { target, headers: signUpstream(backend, parsed.method, target, headers, payloadHash) };
+  // aws-chunked framing s3gate decoded: Content-Encoding without aws-chunked, no trailer checksum algorithm.
+  for (const [name, value] of payload.headerChanges) {
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+  }
+  if (payload.contentLength !== undefined) headers[H_CONTENT_LENGTH] = payload.contentLength;
+  return { target, headers: signUpstream(backend, parsed.method, target, headers, payload.upstreamHash) };
 }

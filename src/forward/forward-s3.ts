@@ -7,7 +7,14 @@ import { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
 import { readBody, requestPayload } from "../authenticate/index.js";
-import { MAX_DELETE_OBJECTS_BODY_BYTES, withDeleteObjectsBody, type S3Request } from "../classify/index.js";
+import { createHash } from "node:crypto";
+import {
+  MAX_DELETE_OBJECTS_BODY_BYTES,
+  parseDeleteObjects,
+  withDeleteObjectsBody,
+  type S3Request,
+} from "../classify/index.js";
+import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
 import type { Forwarder } from "./forwarder.js";
@@ -32,15 +39,26 @@ export async function forwardS3(
   authorizeBody: (s3: S3Request) => S3Request,
 ): Promise<void> {
   const { req, res, parsed, auth } = ctx;
-  const payload = requestPayload(req, parsed, auth.params.payloadHash ?? "");
+  // CompleteMultipartUpload's x-amz-checksum-* describes the whole object, not its XML body.
+  const payload = requestPayload(req, parsed, auth, {
+    checksumHeaders: s3.operation !== "CompleteMultipartUpload",
+  });
   let body = payload.body;
   if (ctx.expectContinue) res.writeContinue();
   if (s3.bodyChecks === "DeleteObjects") {
     const xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
     s3 = authorizeBody(withDeleteObjectsBody(s3, xml));
+    if (s3.allowedObjects?.every(Boolean) === false) {
+      await deleteSomeObjects(forwarder, ctx, s3, xml);
+      return;
+    }
     body = Readable.from([xml]);
+  } else if (payload.checkBeforeForwarding) {
+    // An empty upstream body could complete before the checks: read and check the request body first.
+    await readBody(payload, 0);
+    body = null;
   }
-  const up = buildUpstream(forwarder.backend, parsed, s3, payload.contentLength, payload.upstreamHash);
+  const up = buildUpstream(forwarder.backend, parsed, s3, payload);
   const abort = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) abort.abort();
@@ -49,3 +67,59 @@ export async function forwardS3(
   await forwarder.forward(parsed.method, up.target, up.headers, body, res, abort.signal);
   ctx.trace.upstreamMs = performance.now() - t0;
 }
+
+const CHECKSUM_HEADERS = [
+  "x-amz-checksum-crc32",
+  "x-amz-checksum-crc32c",
+  "x-amz-checksum-crc64nvme",
+  "x-amz-checksum-sha1",
+  "x-amz-checksum-sha256",
+  "x-amz-sdk-checksum-algorithm",
+];
+
+/**
+ * A DeleteObjects of which only some keys are allowed: the backend deletes just those (it is not called when
+ * there are none), and the answer adds an AccessDenied error for each denied key.
+ */
+async function deleteSomeObjects(
+  forwarder: Forwarder,
+  ctx: ForwardContext,
+  s3: S3Request,
+  xml: Buffer,
+): Promise<void> {
+  const { objects, quiet } = parseDeleteObjects(xml);
+  const allowed = s3.allowedObjects!;
+  const kept = objects.filter((_o, i) => allowed[i]);
+  let backendXml: string | undefined;
+  if (kept.length > 0) {
+    const { body, md5 } = deleteObjectsBody(kept, quiet);
+    const headerChanges = new Map<string, string | undefined>([["content-md5", md5]]);
+    for (const name of CHECKSUM_HEADERS) headerChanges.set(name, undefined);
+    const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
+      contentLength: String(body.length),
+      upstreamHash: createHash("sha256").update(body).digest("hex"),
+      headerChanges,
+    });
+    const t0 = performance.now();
+    const answer = await forwarder.fetch(
+      ctx.parsed.method,
+      up.target,
+      up.headers,
+      body,
+      MAX_DELETE_RESULT_BYTES,
+    );
+    ctx.trace.upstreamMs = performance.now() - t0;
+    if (answer.status !== 200) {
+      ctx.res
+        .writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length })
+        .end(answer.body);
+      return;
+    }
+    backendXml = answer.body.toString("utf8");
+  }
+  const merged = Buffer.from(mergeDeleteResult(backendXml, objects, allowed));
+  ctx.res.writeHead(200, { "content-type": "application/xml", "content-length": merged.length }).end(merged);
+}
+
+/** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
+const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;

@@ -85,6 +85,37 @@ export class Forwarder {
     return { status };
   }
 
+  /**
+   * Sends a request and reads the whole answer (at most `maxBytes`), for the small XML exchanges s3gate must
+   * rewrite. Backend unreachable → ServiceUnavailable.
+   */
+  async fetch(
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    maxBytes: number,
+  ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+    let answer;
+    try {
+      answer = await this.#pool.request({ path: target, method, headers, body });
+    } catch {
+      throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new S3Error("InternalError");
+      chunks.push(chunk);
+    }
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name) && name !== "content-length") out[name] = value;
+    }
+    return { status: answer.statusCode, headers: out, body: Buffer.concat(chunks) };
+  }
+
   /** True when the backend answers a signed `HEAD /` at all (any status). */
   async ping(timeoutMs: number): Promise<boolean> {
     try {

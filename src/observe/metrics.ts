@@ -12,7 +12,11 @@ export interface Metrics {
   readonly bytesReceived: Counter;
   readonly bytesSent: Counter;
   readonly errors: Counter<"code">;
+  readonly decisions: Counter<"operation" | "decision">;
+  readonly authFailures: Counter<"code">;
   readonly upstreamErrors: Counter;
+  readonly backendUp: Gauge;
+  readonly tlsCertificateExpiry: Gauge;
 }
 
 const LATENCY_BUCKETS = [
@@ -60,9 +64,31 @@ export function createMetrics(): Metrics {
       labelNames: ["code"],
       registers: [registry],
     }),
+    decisions: new Counter({
+      name: "s3gate_authorization_decisions_total",
+      help: "Authorization decisions on S3 requests, by operation and decision (Allow, ExplicitDeny, ImplicitDeny, Root).",
+      labelNames: ["operation", "decision"],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: "s3gate_authentication_failures_total",
+      help: "Requests refused by authentication, by S3 or IAM error code.",
+      labelNames: ["code"],
+      registers: [registry],
+    }),
     upstreamErrors: new Counter({
       name: "s3gate_upstream_errors_total",
       help: "Backend requests that failed without a response (connection refused, reset, timeout).",
+      registers: [registry],
+    }),
+    backendUp: new Gauge({
+      name: "s3gate_backend_up",
+      help: "1 when the backend answered the last readiness check (a signed HEAD /), else 0.",
+      registers: [registry],
+    }),
+    tlsCertificateExpiry: new Gauge({
+      name: "s3gate_tls_certificate_expiry_timestamp_seconds",
+      help: "Expiry (notAfter, Unix time) of the data plane's TLS certificate in use.",
       registers: [registry],
     }),
   };

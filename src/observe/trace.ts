@@ -15,6 +15,13 @@ export interface Trace {
   bucket?: string;
   key?: string;
   error?: string;
+  /** Set once authentication succeeded; errors before it count as authentication failures. */
+  authenticated?: boolean;
+  decision?: string;
+  decidingPolicy?: string;
+  decidingVersion?: string;
+  decidingStatement?: string;
+  failedCondition?: { readonly operator: string; readonly key: string; readonly value?: string };
   authMs?: number;
   authorizeMs?: number;
   upstreamMs?: number;
@@ -54,6 +61,9 @@ export function startTrace(
     );
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
+    if (trace.authorizeMs !== undefined) {
+      metrics.stageDuration.observe({ stage: "authorize" }, trace.authorizeMs / 1000);
+    }
     if (trace.upstreamMs !== undefined)
       metrics.stageDuration.observe({ stage: "upstream" }, trace.upstreamMs / 1000);
     accessLog.write({
@@ -67,6 +77,11 @@ export function startTrace(
       key: trace.key,
       status,
       error: trace.error,
+      decision: trace.decision,
+      policy: trace.decidingPolicy,
+      policyVersion: trace.decidingVersion,
+      statement: trace.decidingStatement,
+      failedCondition: trace.failedCondition,
       bytesIn,
       bytesOut,
       durationMs: round(seconds * 1000),

@@ -1,0 +1,231 @@
+// A 64 MiB upload through s3gate in each payload mode — a plain signed SHA-256, UNSIGNED-PAYLOAD and the three
+// aws-chunked streaming modes — to an in-process backend that discards bodies. Prints MB/s per mode, the ratio
+// to the plain SHA-256 upload of the same run, and the process RSS before and during each upload.
+// Figures are printed, never asserted. Run after the build: npm run build && node bench/streaming.mjs
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import { crc32 } from "node:zlib";
+import { loadConfig } from "../dist/config.js";
+import { startGateway } from "../dist/app.js";
+
+const SIZE = 64 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const KEY = { id: "AKIABENCHBENCHBENCH0", secret: "benchsecretbenchsecretbenchsecretbenchse" };
+const REGION = "us-east-1";
+const EMPTY = createHash("sha256").digest("hex");
+
+// The backend: reads and discards each body, then answers 200.
+const backend = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => res.writeHead(200, { "content-length": "0" }).end());
+});
+backend.listen(0, "127.0.0.1");
+await once(backend, "listening");
+
+const dataDir = mkdtempSync(join(tmpdir(), "s3gate-bench-"));
+const gateway = await startGateway(
+  loadConfig({
+    S3GATE_LISTEN: "127.0.0.1:0",
+    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+    S3GATE_BACKEND_URL: `http://127.0.0.1:${backend.address().port}`,
+    S3GATE_BACKEND_ACCESS_KEY_ID: "BACKEND",
+    S3GATE_BACKEND_SECRET_ACCESS_KEY: "BACKENDSECRET",
+    S3GATE_DATA_DIR: dataDir,
+    S3GATE_ROOT_ACCESS_KEY_ID: KEY.id,
+    S3GATE_ROOT_SECRET_ACCESS_KEY: KEY.secret,
+    S3GATE_ACCESS_LOG: "off",
+    S3GATE_LOG_LEVEL: "error",
+  }),
+);
+const port = gateway.data.port;
+const host = `127.0.0.1:${port}`;
+
+const hmac = (key, s) => createHmac("sha256", key).update(s).digest();
+const sha = (b) => createHash("sha256").update(b).digest("hex");
+
+/** SigV4 header signing of a PUT to /bench/<key> (the seed signature of the streaming modes). */
+function sign(key, headers, payloadHash) {
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
+  const date = amzDate.slice(0, 8);
+  const scope = `${date}/${REGION}/s3/aws4_request`;
+  const all = { ...headers, host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
+  const names = Object.keys(all).sort();
+  const canonical = [
+    "PUT",
+    `/bench/${key}`,
+    "",
+    names.map((n) => `${n}:${all[n]}\n`).join(""),
+    names.join(";"),
+    payloadHash,
+  ].join("\n");
+  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha(canonical)}`;
+  let k = hmac("AWS4" + KEY.secret, date);
+  for (const part of [REGION, "s3", "aws4_request"]) k = hmac(k, part);
+  const signature = hmac(k, toSign).toString("hex");
+  all.authorization = `AWS4-HMAC-SHA256 Credential=${KEY.id}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
+  return { path: `/bench/${key}`, headers: all, signing: { key: k, seed: signature, amzDate, scope } };
+}
+
+/** aws-chunked framing of `data`, chunk signatures chained from the seed (signed modes), optional trailer. */
+function encode(data, signing, trailer) {
+  const parts = [];
+  let prev = signing?.seed;
+  const line = (piece) => {
+    if (signing === undefined) return `${piece.length.toString(16)}\r\n`;
+    const s = hmac(
+      signing.key,
+      `AWS4-HMAC-SHA256-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${prev}\n${EMPTY}\n${sha(piece)}`,
+    ).toString("hex");
+    prev = s;
+    return `${piece.length.toString(16)};chunk-signature=${s}\r\n`;
+  };
+  for (let off = 0; off < data.length; off += CHUNK) {
+    const piece = data.subarray(off, off + CHUNK);
+    parts.push(Buffer.from(line(piece)), piece, Buffer.from("\r\n"));
+  }
+  parts.push(Buffer.from(line(Buffer.alloc(0))));
+  if (trailer !== undefined) {
+    parts.push(Buffer.from(`${trailer}\r\n`));
+    if (signing !== undefined) {
+      const t = hmac(
+        signing.key,
+        `AWS4-HMAC-SHA256-TRAILER\n${signing.amzDate}\n${signing.scope}\n${prev}\n${sha(`${trailer}\n`)}`,
+      ).toString("hex");
+      parts.push(Buffer.from(`x-amz-trailer-signature:${t}\r\n`));
+    }
+  }
+  parts.push(Buffer.from("\r\n"));
+  return Buffer.concat(parts);
+}
+
+const data = randomBytes(SIZE);
+const crc = Buffer.alloc(4);
+crc.writeUInt32BE(crc32(data) >>> 0);
+const TRAILER = `x-amz-checksum-crc32:${crc.toString("base64")}`;
+const dataSha = sha(data);
+
+const MODES = {
+  "SHA-256 (plain)": () => {
+    const { path, headers } = sign("plain", {}, dataSha);
+    return { path, headers, body: data };
+  },
+  "UNSIGNED-PAYLOAD": () => {
+    const { path, headers } = sign("unsigned", {}, "UNSIGNED-PAYLOAD");
+    return { path, headers, body: data };
+  },
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": () => {
+    const h = { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(SIZE) };
+    const { path, headers, signing } = sign("signed", h, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+    return { path, headers, body: encode(data, signing) };
+  },
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": () => {
+    const h = {
+      "content-encoding": "aws-chunked",
+      "x-amz-decoded-content-length": String(SIZE),
+      "x-amz-trailer": "x-amz-checksum-crc32",
+    };
+    const { path, headers, signing } = sign(
+      "signed-trailer",
+      h,
+      "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+    );
+    return { path, headers, body: encode(data, signing, TRAILER) };
+  },
+  "STREAMING-UNSIGNED-PAYLOAD-TRAILER": () => {
+    const h = {
+      "content-encoding": "aws-chunked",
+      "x-amz-decoded-content-length": String(SIZE),
+      "x-amz-trailer": "x-amz-checksum-crc32",
+    };
+    const { path, headers } = sign("unsigned-trailer", h, "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+    return { path, headers, body: encode(data, undefined, TRAILER) };
+  },
+};
+
+/** Sends one upload in 1 MiB writes (honouring backpressure); resolves with seconds and peak RSS. */
+function upload(path, headers, body) {
+  return new Promise((resolve, reject) => {
+    let peak = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+    const t0 = process.hrtime.bigint();
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "PUT",
+        path,
+        headers: { ...headers, "content-length": body.length },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          clearInterval(sampler);
+          if (res.statusCode !== 200) reject(new Error(`${res.statusCode} ${text}`));
+          else resolve({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, peak });
+        });
+      },
+    );
+    req.on("error", reject);
+    let off = 0;
+    const write = () => {
+      while (off < body.length) {
+        const end = Math.min(off + (1 << 20), body.length);
+        const ok = req.write(body.subarray(off, end));
+        off = end;
+        if (!ok) return void req.once("drain", write);
+      }
+      req.end();
+    };
+    write();
+  });
+}
+
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(0);
+const results = new Map();
+// Warm up once, then interleave the modes round by round so drift affects them all alike.
+for (let round = 0; round <= ROUNDS; round++) {
+  for (const [mode, make] of Object.entries(MODES)) {
+    const { path, headers, body } = make();
+    globalThis.gc?.();
+    const before = process.memoryUsage.rss();
+    const r = await upload(path, headers, body);
+    if (round === 0) continue;
+    const rate = SIZE / 1024 / 1024 / r.seconds;
+    const prev = results.get(mode) ?? { rates: [], rssGrowth: 0 };
+    prev.rates.push(rate);
+    prev.rssGrowth = Math.max(prev.rssGrowth, r.peak - before);
+    results.set(mode, prev);
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const base = median(results.get("SHA-256 (plain)").rates);
+console.log(
+  `64 MiB upload through s3gate, ${ROUNDS} rounds (median), ${CHUNK / 1024} KiB aws-chunked chunks`,
+);
+console.log("mode".padEnd(46) + "MB/s".padStart(8) + "  vs SHA-256" + "  RSS growth during upload");
+for (const [mode, { rates, rssGrowth }] of results) {
+  const rate = median(rates);
+  console.log(
+    mode.padEnd(46) +
+      rate.toFixed(0).padStart(8) +
+      `${((rate / base) * 100).toFixed(0)}%`.padStart(11) +
+      `  ${mb(rssGrowth)} MiB`,
+  );
+}
+console.log(
+  `RSS at the end: ${mb(process.memoryUsage.rss())} MiB (includes the 64 MiB test data and one encoded body)`,
+);
+
+await gateway.close();
+backend.close();
+rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,88 @@
+/**
+ * The IAM side of s3gate, wired: master key → store replica → data-path cache → IAM API. app.ts starts it;
+ * the pipeline receives the key lookup, the usage hook and the API.
+ */
+import type { Config } from "../config.js";
+import type { Backend } from "../forward/upstream-request.js";
+import type { Logger } from "../observe/log.js";
+import { createIamApi, type IamApi } from "./api/handler.js";
+import { KeyCache } from "./cache.js";
+import { createReplica, loadOrCreateMasterKey, parseMasterKey, type Replica } from "./store/index.js";
+
+export { isIamScope, readIamBody, type IamBody } from "./api/read-body.js";
+export { authenticateIam } from "./api/authenticate-iam.js";
+export { iamErrorResponse } from "./api/respond.js";
+export type { IamApi, IamCall } from "./api/handler.js";
+export { KeyCache } from "./cache.js";
+
+/** The running IAM side. */
+export interface Iam {
+  readonly replica: Replica;
+  readonly cache: KeyCache;
+  readonly api: IamApi;
+  /** True once the store has loaded and is not older than the staleness limit. */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the master key and starts the store replica (retrying in the background when the store cannot be read
+ * yet: /readyz stays false and only the root key works until it loads).
+ */
+export async function startIam(
+  config: Config,
+  backend: Backend | undefined,
+  logger: Logger,
+  now: () => number,
+): Promise<Iam> {
+  const master =
+    config.masterKey !== undefined ? parseMasterKey(config.masterKey) : loadOrCreateMasterKey(config.dataDir);
+  const replica = createReplica(
+    {
+      kind: config.store,
+      dataDir: config.dataDir,
+      bucket: config.storeBucket,
+      prefix: config.storePrefix,
+      concurrency: config.storeConcurrency,
+      propagationMs: config.propagationMs,
+      stalenessLimitMs: config.storeStalenessLimitMs,
+      timeoutMs: Math.min(config.upstreamTimeoutMs, 5000),
+    },
+    backend,
+    master,
+    logger,
+    now,
+  );
+  const cache = new KeyCache(replica, master, { now });
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const start = async (): Promise<void> => {
+    try {
+      await replica.start();
+      cache.start();
+      logger.log("info", "key store loaded", {
+        store: replica.backend.description,
+        revision: replica.state.rev,
+      });
+    } catch (err) {
+      logger.log("error", "key store cannot be loaded; retrying", {
+        store: replica.backend.description,
+        error: String(err),
+      });
+      if (!closed) retry = setTimeout(() => void start(), Math.max(1000, config.propagationMs)).unref();
+    }
+  };
+  await start();
+  return {
+    replica,
+    cache,
+    api: createIamApi({ replica, cache, master, organizationId: config.organizationId, now }),
+    ready: () => replica.loaded && !replica.stale(),
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await cache.close();
+      await replica.close();
+    },
+  };
+}

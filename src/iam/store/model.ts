@@ -1,0 +1,97 @@
+/**
+ * The store's records: access keys with their attached policies, managed policies with their versions, and the
+ * changes that move the state from one revision to the next. Plain JSON values, immutable once written.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AccessKey.html
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
+ */
+
+/** An AWS tag (`Key`, `Value`). https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html */
+export interface Tag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+/** When and where a key was last used. https://docs.aws.amazon.com/IAM/latest/APIReference/API_AccessKeyLastUsed.html */
+export interface LastUsed {
+  /** ms since the epoch */
+  readonly at: number;
+  readonly service: string;
+  readonly region: string;
+}
+
+/** An access key as stored: the secret sealed with the master key, never in clear. */
+export interface KeyData {
+  readonly id: string;
+  /** `v1.<iv>.<ciphertext>.<tag>` (AES-256-GCM, base64url parts, the key id as additional data). */
+  readonly sealedSecret: string;
+  readonly status: "Active" | "Inactive";
+  /** ms since the epoch */
+  readonly createdAt: number;
+  /** ms since the epoch; the key stops working at this instant. */
+  readonly expiresAt?: number;
+  /** The UserName given to CreateAccessKey, if any (a display name; the key id is the IAM UserName). */
+  readonly name?: string;
+  /** ARNs of the attached managed policies, in attachment order. */
+  readonly policies: readonly string[];
+  readonly tags: readonly Tag[];
+  readonly lastUsed?: LastUsed;
+}
+
+/** One version of a managed policy. https://docs.aws.amazon.com/IAM/latest/APIReference/API_PolicyVersion.html */
+export interface PolicyVersionData {
+  /** `v1`, `v2`, … */
+  readonly versionId: string;
+  readonly document: string;
+  readonly createdAt: number;
+}
+
+/** A customer managed policy. https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html */
+export interface PolicyData {
+  readonly arn: string;
+  /** The stable unique id (`ANPA…`). */
+  readonly policyId: string;
+  readonly name: string;
+  /** `/` or `/a/b/` */
+  readonly path: string;
+  readonly description?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly defaultVersionId: string;
+  /** The number the next CreatePolicyVersion takes (AWS never reuses version ids). */
+  readonly nextVersion: number;
+  readonly versions: readonly PolicyVersionData[];
+  readonly tags: readonly Tag[];
+}
+
+/** One change of one revision: a key or policy written whole, or removed (`value: null`). */
+export type Change =
+  | { readonly kind: "key"; readonly id: string; readonly value: KeyData | null }
+  | { readonly kind: "policy"; readonly id: string; readonly value: PolicyData | null };
+
+/** What one store revision holds: its number, the master-key check value and the changes. */
+export interface RevisionRecord {
+  readonly format: "s3gate-iam-revision/1";
+  readonly rev: number;
+  /** ms since the epoch */
+  readonly at: number;
+  /** Identifies the master key the secrets are sealed with (see crypto.ts keyCheck). */
+  readonly keyCheck: string;
+  readonly changes: readonly Change[];
+}
+
+/** The whole state at one revision. */
+export interface SnapshotRecord {
+  readonly format: "s3gate-iam-snapshot/1";
+  readonly rev: number;
+  readonly at: number;
+  readonly keyCheck: string;
+  readonly keys: readonly KeyData[];
+  readonly policies: readonly PolicyData[];
+}
+
+/** The in-memory state a replica holds: every key and policy by id. */
+export interface StoreState {
+  readonly rev: number;
+  readonly keys: ReadonlyMap<string, KeyData>;
+  readonly policies: ReadonlyMap<string, PolicyData>;
+}

@@ -1,0 +1,494 @@
+/**
+ * Every Kubernetes manifest s3gate ships, as users apply it: the Kustomize overlays rendered, and the Helm chart
+ * rendered with its defaults and with every optional part on. Each object is checked against the Kubernetes
+ * schemas (kubernetes-models, offline) including unknown fields, then against s3gate's own rules: probes,
+ * security context, resources, graceful-shutdown timing, known settings, secrets only in Secrets. The alert
+ * rules and the Grafana dashboard are parsed and their metrics checked against what s3gate exports.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { SETTINGS } from "../../src/config.js";
+import { createMetrics } from "../../src/observe/metrics.js";
+import { validateObject, type K8sObject } from "./k8s-schema.js";
+import { helmTemplate, loadChart, parseForTest } from "./helm-render.js";
+import { kustomize } from "./kustomize-render.js";
+import { parsePromQL } from "./promql.js";
+
+const DEPLOY = join(import.meta.dirname, "..", "..", "deploy");
+const CHART_DIR = join(DEPLOY, "helm", "s3gate");
+const chart = loadChart(CHART_DIR);
+const has = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { encoding: "utf8" }).status === 0;
+const HAS_HELM = has("helm", ["version"]);
+const HAS_KUBECTL = has("kubectl", ["version", "--client"]);
+const HAS_PROMTOOL = has("promtool", ["--version"]);
+for (const [tool, present] of [
+  ["helm", HAS_HELM],
+  ["kubectl", HAS_KUBECTL],
+  ["promtool", HAS_PROMTOOL],
+] as const) {
+  if (!present)
+    console.warn(`NOTICE: ${tool} is not installed: the comparison with the real ${tool} is skipped.`);
+}
+
+/** Metrics s3gate does not export yet, that the dashboard or the alert rules already use. */
+const PENDING_METRICS = new Set([
+  "s3gate_authorization_decisions_total",
+  "s3gate_cache_lookups_total",
+  "s3gate_store_up",
+]);
+
+{
+  const exportedNow = new Set(
+    createMetrics()
+      .registry.getMetricsAsArray()
+      .map((m) => m.name),
+  );
+  const pending = [...PENDING_METRICS].filter((m) => !exportedNow.has(m));
+  if (pending.length > 0) {
+    console.warn(
+      `NOTICE: dashboard panels and alert rules use metrics not exported yet: ${pending.join(", ")}`,
+    );
+  }
+}
+
+const ALL_HELM_OPTIONS = {
+  existingSecret: "",
+  secret: {
+    S3GATE_ROOT_ACCESS_KEY_ID: "AKIAEXAMPLEROOTKEY01",
+    S3GATE_ROOT_SECRET_ACCESS_KEY: "x".repeat(40),
+    S3GATE_MASTER_KEY: Buffer.alloc(32).toString("base64"),
+  },
+  tls: { enabled: true, secretName: "s3gate-tls" },
+  ingress: { enabled: true, tls: [{ secretName: "s3gate-ingress-tls", hosts: ["s3.example.com"] }] },
+  grafanaDashboard: { enabled: true },
+  serviceMonitor: { labels: { release: "kube-prometheus-stack" } },
+  prometheusRule: { labels: { release: "kube-prometheus-stack" } },
+  podAnnotations: { "example.com/team": "storage" },
+  podLabels: { tier: "edge" },
+  imagePullSecrets: [{ name: "registry" }],
+  nodeSelector: { "kubernetes.io/os": "linux" },
+  tolerations: [{ key: "dedicated", operator: "Equal", value: "edge", effect: "NoSchedule" }],
+  config: { S3GATE_BASE_DOMAINS: "s3.example.com", S3GATE_TRUSTED_PROXIES: "10.0.0.0/8" },
+};
+
+const RENDERED: [string, K8sObject[]][] = [
+  ["kustomize standalone", kustomize(join(DEPLOY, "kubernetes", "overlays", "standalone")) as K8sObject[]],
+  ["kustomize sidecar", kustomize(join(DEPLOY, "kubernetes", "overlays", "sidecar")) as K8sObject[]],
+  ["helm defaults", helmTemplate(chart).objects as K8sObject[]],
+  ["helm every option", helmTemplate(chart, ALL_HELM_OPTIONS).objects as K8sObject[]],
+  [
+    "helm minimal",
+    helmTemplate(
+      chart,
+      {
+        existingSecret: "mine",
+        serviceMonitor: { enabled: false },
+        prometheusRule: { enabled: false },
+        podDisruptionBudget: { enabled: false },
+        serviceAccount: { create: false },
+        topologySpread: false,
+      },
+      { name: "edge", namespace: "storage" },
+    ).objects as K8sObject[],
+  ],
+];
+
+type Obj = Record<string, unknown>;
+const workloads = (objs: K8sObject[]): K8sObject[] =>
+  objs.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
+const podSpec = (w: K8sObject): Obj => ((w.spec as Obj).template as Obj).spec as Obj;
+const s3gateContainer = (w: K8sObject): Obj =>
+  (podSpec(w).containers as Obj[]).find((c) => c.name === "s3gate")!;
+const configMaps = (objs: K8sObject[]): Map<string, Record<string, string>> =>
+  new Map(
+    objs
+      .filter((o) => o.kind === "ConfigMap")
+      .map((o) => [o.metadata.name, (o.data ?? {}) as Record<string, string>]),
+  );
+
+describe.each(RENDERED)("%s", (_name, objects) => {
+  it("validates against the Kubernetes schemas, unknown fields included", () => {
+    expect(objects.length).toBeGreaterThanOrEqual(3);
+    const problems = objects.flatMap((o) => validateObject(o));
+    expect(problems).toEqual([]);
+  });
+
+  it("runs s3gate probed, confined, bounded and with time to drain", () => {
+    const ws = workloads(objects);
+    expect(ws).toHaveLength(1);
+    for (const w of ws) {
+      const pod = podSpec(w);
+      const c = s3gateContainer(w);
+      expect(c.image).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(c.args).toEqual(["serve"]);
+      expect((c.livenessProbe as Obj).httpGet).toEqual({ path: "/healthz", port: "admin" });
+      expect((c.readinessProbe as Obj).httpGet).toEqual({ path: "/readyz", port: "admin" });
+      expect((c.ports as Obj[]).map((p) => [p.name, p.containerPort])).toEqual([
+        ["s3", 8080],
+        ["admin", 8081],
+      ]);
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const resources = c.resources as { requests: Obj; limits: Obj };
+      expect(Object.keys(resources.requests).sort()).toEqual(["cpu", "memory"]);
+      expect(resources.limits.memory).toBeDefined();
+      // The mounts the read-only root filesystem needs.
+      expect((c.volumeMounts as Obj[]).map((m) => m.mountPath)).toEqual(expect.arrayContaining(["/tmp"]));
+      // Kubernetes must not kill s3gate before it has drained.
+      const env = Object.assign(
+        {},
+        ...(c.envFrom as Obj[])
+          .filter((e) => e.configMapRef !== undefined)
+          .map((e) => configMaps(objects).get((e.configMapRef as Obj).name as string) ?? {}),
+      ) as Record<string, string>;
+      const drain = Number(env.S3GATE_DRAIN_TIMEOUT_MS ?? 25000) + Number(env.S3GATE_SHUTDOWN_DELAY_MS ?? 0);
+      expect((pod.terminationGracePeriodSeconds as number) * 1000).toBeGreaterThan(drain + 5000);
+      expect(Number(env.S3GATE_SHUTDOWN_DELAY_MS)).toBeGreaterThan(0);
+      expect((c.envFrom as Obj[]).some((e) => e.secretRef !== undefined)).toBe(true);
+    }
+  });
+
+  it("sets only settings s3gate knows, and secrets only through Secrets", () => {
+    const known = new Map(SETTINGS.map((s) => [s.env, s]));
+    for (const [name, data] of configMaps(objects)) {
+      if (name.endsWith("-dashboard")) continue;
+      for (const key of Object.keys(data)) {
+        expect(known.has(key), `${name}: ${key} is not a setting`).toBe(true);
+        expect(known.get(key)!.secret ?? false, `${name}: ${key} is a secret`).toBe(false);
+      }
+    }
+    for (const s of objects.filter((o) => o.kind === "Secret")) {
+      for (const key of Object.keys((s.data ?? {}) as Obj)) expect(known.has(key), key).toBe(true);
+    }
+  });
+
+  it("selects its own pods: every Service, PDB and ServiceMonitor selector matches", () => {
+    const podLabels = workloads(objects).map((w) => ((w.spec as Obj).template as Obj).metadata as Obj);
+    const matches = (sel: Obj | undefined): boolean =>
+      sel !== undefined &&
+      podLabels.some((m) => Object.entries(sel).every(([k, v]) => (m.labels as Obj)[k] === v));
+    for (const o of objects) {
+      if (o.kind === "Service") expect(matches((o.spec as Obj).selector as Obj), o.metadata.name).toBe(true);
+      if (o.kind === "PodDisruptionBudget") {
+        expect(matches(((o.spec as Obj).selector as Obj).matchLabels as Obj)).toBe(true);
+      }
+      if (o.kind === "ServiceMonitor") {
+        const sel = ((o.spec as Obj).selector as Obj).matchLabels as Obj;
+        const services = objects.filter(
+          (s) =>
+            s.kind === "Service" &&
+            Object.entries(sel).every(([k, v]) => ((s.metadata as unknown as Obj).labels as Obj)[k] === v),
+        );
+        expect(services.length, "ServiceMonitor selects no Service").toBeGreaterThan(0);
+        for (const s of services) {
+          expect(((s.spec as Obj).ports as Obj[]).map((p) => p.name)).toContain("admin");
+        }
+      }
+    }
+  });
+});
+
+describe("the offline checks themselves", () => {
+  it("catch what kubectl --validate=strict and the schemas would refuse", () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { a: "b" } };
+    expect(validateObject(cm)).toEqual([]);
+    expect(validateObject({ ...cm, dataa: {} })).toEqual(["v1/ConfigMap x: unknown field .dataa"]);
+    const deployment = workloads(RENDERED[0]![1])[0]!;
+    const typo = structuredClone(deployment);
+    (s3gateContainer(typo).securityContext as Obj).readOnlyRootFilesytem = true;
+    expect(validateObject(typo).join()).toContain(
+      "unknown field .spec.template.spec.containers[0].securityContext.readOnlyRootFilesytem",
+    );
+    const wrongType = structuredClone(deployment);
+    (wrongType.spec as Obj).replicas = "3";
+    expect(validateObject(wrongType).join()).toMatch(/replicas must be integer/);
+    expect(validateObject({ ...cm, apiVersion: "v9", kind: "Gadget" })[0]).toMatch(/no schema/);
+  });
+
+  it("render Go templates as helm does, and refuse what they do not support", () => {
+    const text = (src: string, values: Obj = {}): string => {
+      const c = { ...chart, templates: new Map([["t.yaml", parseForTest(src)]]), values };
+      return helmTemplate(c, {}).files.get("t.yaml")!;
+    };
+    expect(text("a:\n  {{- if .Values.x }}\n  b: 1\n  {{- end }}\nc: 2\n", { x: true })).toBe(
+      "a:\n  b: 1\nc: 2\n",
+    );
+    expect(text('a: {{ .Values.x | default "d" | quote }}')).toBe('a: "d"');
+    expect(text("{{- range $k, $v := .Values.m }}\n{{ $k }}={{ $v }}{{ end }}", { m: { b: 2, a: 1 } })).toBe(
+      "\na=1\nb=2",
+    );
+    expect(text("x:{{- toYaml .Values.m | nindent 2 }}", { m: { b: [1], a: "s" } })).toBe(
+      "x:\n  a: s\n  b:\n    - 1",
+    );
+    expect(() => text("{{ .Values.x | upper }}", { x: "a" })).toThrow(/unsupported function upper/);
+    expect(() => text('{{ template "x" . }}')).toThrow(/unsupported/);
+  });
+});
+
+describe("the standalone deployment", () => {
+  const standalone = RENDERED[0]![1];
+  const helm = RENDERED[2]![1];
+
+  it("runs several replicas sharing the S3-backed store, spread across zones and nodes", () => {
+    for (const objs of [standalone, helm]) {
+      const w = workloads(objs)[0]!;
+      expect((w.spec as Obj).replicas).toBeGreaterThanOrEqual(2);
+      const cm = [...configMaps(objs).values()][0]!;
+      expect(cm.S3GATE_STORE).toBe("s3");
+      expect(cm.S3GATE_STORE_BUCKET).toBeTruthy();
+      const keys = (podSpec(w).topologySpreadConstraints as Obj[]).map((t) => t.topologyKey);
+      expect(keys).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+      expect(objs.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
+      expect(objs.some((o) => o.kind === "ServiceMonitor")).toBe(true);
+    }
+  });
+
+  it("routes path-style and virtual-hosted-style hosts through the Ingress", () => {
+    const ingress = standalone.find((o) => o.kind === "Ingress")!;
+    const hosts = ((ingress.spec as Obj).rules as Obj[]).map((r) => r.host);
+    const domain = configMaps(standalone).get("s3gate-config")!.S3GATE_BASE_DOMAINS!;
+    expect(hosts).toEqual([domain, `*.${domain}`]);
+  });
+
+  it("is the same s3gate container in Kustomize and Helm", () => {
+    const strip = (c: Obj): Obj => ({ ...c, image: undefined, envFrom: undefined });
+    expect(strip(s3gateContainer(workloads(helm)[0]!))).toEqual(
+      strip(s3gateContainer(workloads(standalone)[0]!)),
+    );
+    const a = podSpec(workloads(helm)[0]!);
+    const b = podSpec(workloads(standalone)[0]!);
+    for (const k of ["securityContext", "terminationGracePeriodSeconds", "volumes"])
+      expect(a[k], k).toEqual(b[k]);
+  });
+});
+
+describe("the sidecar example", () => {
+  const sidecar = RENDERED[1]![1];
+
+  it("puts s3gate in front of the storage on the pod network, with the storage outliving s3gate", () => {
+    const w = workloads(sidecar)[0]!;
+    const storage = (podSpec(w).initContainers as Obj[])[0]!;
+    expect(storage.restartPolicy).toBe("Always");
+    expect(configMaps(sidecar).get("s3gate-config")!.S3GATE_BACKEND_URL).toBe(
+      `http://127.0.0.1:${(storage.ports as Obj[])[0]!.containerPort}`,
+    );
+    const service = sidecar.find((o) => o.kind === "Service")!;
+    expect(((service.spec as Obj).ports as Obj[]).map((p) => p.targetPort)).toEqual(["s3", "admin"]);
+    const policy = sidecar.find((o) => o.kind === "NetworkPolicy")!;
+    expect((((policy.spec as Obj).ingress as Obj[])[0]!.ports as Obj[]).map((p) => p.port)).toEqual([
+      "s3",
+      "admin",
+    ]);
+  });
+});
+
+describe("Helm chart", () => {
+  it("renders TLS from a mounted Secret directory, a created Secret, and the dashboard ConfigMap", () => {
+    const { objects, files } = helmTemplate(chart, ALL_HELM_OPTIONS);
+    const w = workloads(objects as K8sObject[])[0]!;
+    const cm = configMaps(objects as K8sObject[]).get("s3gate")!;
+    expect(cm.S3GATE_TLS_CERT_FILE).toBe("/etc/s3gate/tls/tls.crt");
+    const mount = (s3gateContainer(w).volumeMounts as Obj[]).find((m) => m.name === "tls")!;
+    expect(mount).toEqual({ name: "tls", mountPath: "/etc/s3gate/tls", readOnly: true });
+    expect(mount.subPath).toBeUndefined(); // subPath mounts never see a renewed certificate
+    const secret = objects.find((o) => o.kind === "Secret")! as Obj & { data: Record<string, string> };
+    expect(Buffer.from(secret.data.S3GATE_ROOT_SECRET_ACCESS_KEY!, "base64").toString()).toBe("x".repeat(40));
+    const dashboard = configMaps(objects as K8sObject[]).get("s3gate-dashboard")!;
+    expect(JSON.parse(dashboard["s3gate-dashboard.json"]!)).toEqual(
+      JSON.parse(readFileSync(join(DEPLOY, "grafana", "s3gate-dashboard.json"), "utf8")),
+    );
+    expect(files.get("NOTES.txt")).toContain("kubectl -n default rollout status deployment/s3gate");
+  });
+
+  it("names resources after the release and rolls the pods when the configuration changes", () => {
+    const a = helmTemplate(chart, {}, { name: "edge", namespace: "x" }).objects as K8sObject[];
+    expect(a.map((o) => o.metadata.name)).toContain("edge-s3gate");
+    const checksum = (objs: K8sObject[]): unknown =>
+      (((workloads(objs)[0]!.spec as Obj).template as Obj).metadata as { annotations: Obj }).annotations[
+        "checksum/config"
+      ];
+    const b = helmTemplate(chart, { config: { S3GATE_LOG_LEVEL: "debug" } }).objects as K8sObject[];
+    expect(checksum(b)).not.toEqual(checksum(RENDERED[2]![1]));
+    expect(checksum(b)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("refuses TLS without a Secret name", () => {
+    expect(() => helmTemplate(chart, { tls: { enabled: true } })).toThrow(/tls.secretName is required/);
+  });
+
+  it("documents every value in values.yaml with a comment", () => {
+    const lines = readFileSync(join(CHART_DIR, "values.yaml"), "utf8").split("\n");
+    const topLevel = lines.flatMap((l, i) => (/^[a-zA-Z]\w*:/.test(l) ? [i] : []));
+    for (const i of topLevel) {
+      const block = lines.slice(i, topLevel.find((j) => j > i) ?? lines.length).join("\n");
+      const name = lines[i]!.split(":")[0]!;
+      const commented = /^#/.test(lines[i - 1] ?? "") || /\n\s+# --/.test(block);
+      const generic = ["podAnnotations", "podLabels", "nodeSelector", "tolerations", "affinity", "image"];
+      expect(commented || generic.includes(name), `values.yaml: ${name} is undocumented`).toBe(true);
+    }
+  });
+
+  it.skipIf(!HAS_HELM)("renders exactly what `helm template` renders", () => {
+    const dir = mkdtempSync(join(tmpdir(), "s3gate-helm-"));
+    try {
+      const valuesFile = join(dir, "values.json");
+      writeFileSync(valuesFile, JSON.stringify(ALL_HELM_OPTIONS));
+      const r = spawnSync("helm", ["template", "s3gate", CHART_DIR, "-f", valuesFile], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const real = parseAllDocuments(r.stdout)
+        .map((d) => d.toJS() as Obj | null)
+        .filter((o) => o !== null);
+      const ours = helmTemplate(chart, ALL_HELM_OPTIONS).objects;
+      const key = (o: Obj): string => `${String(o.kind)}/${String((o.metadata as Obj).name)}`;
+      expect(new Map(real.map((o) => [key(o), o]))).toEqual(new Map(ours.map((o) => [key(o), o])));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!HAS_KUBECTL)("Kustomize with kubectl", () => {
+  it.each(["standalone", "sidecar"])("renders %s exactly as `kubectl kustomize`", (overlay) => {
+    const dir = join(DEPLOY, "kubernetes", "overlays", overlay);
+    const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const real = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
+    const key = (o: Obj): string => `${String(o.kind)}/${String((o.metadata as Obj).name)}`;
+    expect(new Map(real.map((o) => [key(o), o]))).toEqual(new Map(kustomize(dir).map((o) => [key(o), o])));
+  });
+});
+
+const exported = (): Set<string> => {
+  const names = new Set<string>();
+  for (const m of createMetrics().registry.getMetricsAsArray()) {
+    names.add(m.name);
+    if (m.constructor.name === "Histogram") {
+      for (const suffix of ["_bucket", "_count", "_sum"]) names.add(m.name + suffix);
+    }
+  }
+  return names;
+};
+
+describe("alert rules", () => {
+  const plain = parse(readFileSync(join(DEPLOY, "prometheus", "s3gate.rules.yaml"), "utf8")) as {
+    groups: {
+      name: string;
+      rules: { alert: string; expr: string; for: string; labels: Obj; annotations: Obj }[];
+    }[];
+  };
+
+  it("are the same in the rules file, the Kustomize base and the Helm chart", () => {
+    const base = kustomize(join(DEPLOY, "kubernetes", "monitoring")).find(
+      (o) => o.kind === "PrometheusRule",
+    )!;
+    expect(base.spec).toEqual(plain);
+    const helm = RENDERED[2]![1].find((o) => o.kind === "PrometheusRule")!;
+    expect(helm.spec).toEqual(plain);
+    expect(readFileSync(join(CHART_DIR, "files", "s3gate.rules.yaml"), "utf8")).toBe(
+      readFileSync(join(DEPLOY, "prometheus", "s3gate.rules.yaml"), "utf8"),
+    );
+  });
+
+  it("cover the obvious failures, in valid PromQL over s3gate's metrics", () => {
+    const rules = plain.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining(["S3GateBackendDown", "S3GateAuthFailureSpike", "S3GateStoreUnreachable"]),
+    );
+    const metrics = exported();
+    for (const r of rules) {
+      expect(r.labels.severity, r.alert).toMatch(/^(critical|warning|info)$/);
+      expect(r.annotations.summary, r.alert).toBeTruthy();
+      expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
+      for (const m of parsePromQL(r.expr)) {
+        expect(metrics.has(m) || PENDING_METRICS.has(m), `${r.alert}: ${m} is not exported`).toBe(true);
+      }
+    }
+  });
+
+  it.skipIf(!HAS_PROMTOOL)("pass promtool check rules", () => {
+    const r = spawnSync("promtool", ["check", "rules", join(DEPLOY, "prometheus", "s3gate.rules.yaml")], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe("Grafana dashboard", () => {
+  const dashboard = JSON.parse(readFileSync(join(DEPLOY, "grafana", "s3gate-dashboard.json"), "utf8")) as {
+    uid: string;
+    title: string;
+    schemaVersion: number;
+    templating: { list: { name: string; type: string; query: unknown }[] };
+    panels: {
+      id: number;
+      type: string;
+      title: string;
+      gridPos: { x: number; y: number; w: number; h: number };
+      datasource?: { uid: string };
+      targets?: { refId: string; expr: string }[];
+    }[];
+  };
+
+  it("is a dashboard with a data-source variable and unique panel ids inside the 24-column grid", () => {
+    expect(dashboard).toMatchObject({ uid: "s3gate", title: "s3gate" });
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(["datasource", "namespace", "job"]);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dashboard.panels) expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+    expect(readFileSync(join(CHART_DIR, "files", "s3gate-dashboard.json"), "utf8")).toBe(
+      readFileSync(join(DEPLOY, "grafana", "s3gate-dashboard.json"), "utf8"),
+    );
+  });
+
+  it("queries s3gate's metrics in valid PromQL in every panel", () => {
+    const metrics = exported();
+    const panels = dashboard.panels.filter((p) => p.type !== "row");
+    expect(panels.length).toBeGreaterThanOrEqual(15);
+    for (const p of panels) {
+      expect(p.datasource?.uid, p.title).toBe("${datasource}");
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets!) {
+        const used = parsePromQL(t.expr);
+        expect(used.length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
+        for (const m of used) {
+          expect(m, p.title).toMatch(/^s3gate_/);
+          expect(metrics.has(m) || PENDING_METRICS.has(m), `${p.title}: ${m} is not exported`).toBe(true);
+        }
+        expect(t.expr, p.title).toContain('namespace=~"$namespace", job=~"$job"');
+      }
+    }
+    for (const v of dashboard.templating.list.filter((x) => x.type === "query")) {
+      const q = (v.query as { query: string }).query;
+      const m = /^label_values\((.+), (\w+)\)$/.exec(q);
+      expect(m, q).not.toBeNull();
+      expect(parsePromQL(m![1]!).every((x) => metrics.has(x))).toBe(true);
+    }
+  });
+
+  it("covers what operators look for", () => {
+    const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join("\n");
+    for (const topic of [
+      "request rate by operation",
+      "latency",
+      "decisions",
+      "authentication failures",
+      "upstream latency",
+      "upstream errors",
+      "cache hit ratio",
+      "in flight",
+    ]) {
+      expect(titles).toContain(topic);
+    }
+  });
+});
