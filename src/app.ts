@@ -72,13 +72,23 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   const rootRecord: KeyRecord = { secret: root.secretAccessKey, isRoot: true, active: true };
   const backend = backendFromConfig(config);
   const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
-  const keys = { get: (id: string) => (id === root.accessKeyId ? rootRecord : iam.cache.get(id)) };
-  const metrics = createMetrics();
+  const metrics = createMetrics({ storeReady: () => iam.ready() });
+  const hit = metrics.cacheLookups.labels({ result: "hit" });
+  const miss = metrics.cacheLookups.labels({ result: "miss" });
+  const keys = {
+    get: (id: string) => {
+      if (id === root.accessKeyId) return rootRecord;
+      const record = iam.cache.get(id);
+      (record === undefined ? miss : hit).inc();
+      return record;
+    },
+  };
   const accessLog = createAccessLog(config.accessLog);
   const forwarder = new Forwarder(backend, {
     connections: config.upstreamConnections,
     timeoutMs: config.upstreamTimeoutMs,
   });
+  forwarder.onUnreachable = () => metrics.upstreamErrors.inc();
   const handler = createPipeline({
     keys,
     forwarder,
@@ -88,6 +98,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     principalPolicies: (id) => iam.cache.principalPolicies(id),
     protectedBucket: config.store === "s3" ? config.storeBucket : undefined,
     organizationId: config.organizationId,
+    listBucketsFilter: config.listBucketsFilter,
     classify: {
       baseDomains: config.baseDomains,
       iamHosts: config.iamHosts,

@@ -25,6 +25,7 @@ export interface Config {
   readonly upstreamConnections: number;
   readonly upstreamTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly listBucketsFilter: boolean;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
   readonly tlsCertFile: string | undefined;
@@ -91,6 +92,9 @@ const integer =
     }
     return Number(raw);
   };
+
+const boolean: Parser = (raw, name) =>
+  raw === "true" ? true : raw === "false" ? false : fail(name, "true or false", raw);
 
 const list: Parser = (raw) =>
   raw
@@ -222,6 +226,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "0",
     parse: integer(0, 86_400_000),
     doc: "Time limit for receiving a whole client request (0: none; slow headers are always cut after 60 s).",
+  },
+  {
+    key: "listBucketsFilter",
+    env: "S3GATE_LIST_BUCKETS_FILTER",
+    default: "false",
+    parse: boolean,
+    doc: "When `true`, a key without `s3:ListAllMyBuckets` gets a ListBuckets answer with only the buckets it may list, read or write; otherwise it gets AccessDenied.",
   },
   {
     key: "logLevel",

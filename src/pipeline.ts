@@ -7,10 +7,10 @@ import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError, S3Error, s3ErrorXml, toS3Error } from "./errors.js";
 import { H_REQUEST_ID } from "./constants.js";
 import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } from "./authenticate/index.js";
-import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
+import { actionsFor, classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { forwardS3 } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
-import type { Metrics } from "./observe/metrics.js";
+import { incLabelled, observeLabelled, type Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { startTrace, type Trace } from "./observe/trace.js";
 import {
@@ -46,6 +46,8 @@ export interface PipelineDeps {
   readonly principalPolicies?: (accessKeyId: string) => readonly CompiledPolicy[];
   /** The S3-backed store's bucket, closed to every key but the root key. */
   readonly protectedBucket?: string | undefined;
+  /** ListBuckets answers only the buckets a key may access, instead of AccessDenied (opt-in). */
+  readonly listBucketsFilter?: boolean;
   /** The organization id of principal ARNs in denial messages. */
   readonly organizationId?: string;
 }
@@ -75,7 +77,12 @@ export function createPipeline(deps: PipelineDeps): Handler {
         deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
       const request = classify(parsed, authInfo(auth), deps.classify);
       trace.authMs = performance.now() - t0;
-      deps.metrics.stageDuration.observe({ stage: "authenticate" }, trace.authMs / 1000);
+      observeLabelled(
+        deps.metrics.stageDuration,
+        { stage: "authenticate" },
+        "authenticate",
+        trace.authMs / 1000,
+      );
       if (request.kind === "iam") {
         if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
         trace.operation = await deps.iam({
@@ -154,18 +161,44 @@ function authorizeS3(
       const d = authorizeRequest(policies, s3.checks, s3.context, opts);
       deciding = d.deciding;
       trace.decision = d.allowed ? "Allow" : (d.deciding?.decision.effect ?? "ImplicitDeny");
-      if (!d.allowed) {
+      if (!d.allowed && s3.operation === "ListBuckets" && deps.listBucketsFilter === true) {
+        trace.decision = "FilteredList";
+        s3 = { ...s3, visibleBucket: (bucket) => bucketVisible(policies, bucket, s3.context, opts) };
+      } else if (!d.allowed) {
         record(trace, deciding);
         trace.authorizeMs = performance.now() - t0;
-        deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
+        incLabelled(
+          deps.metrics.decisions,
+          { operation: s3.operation, decision: trace.decision },
+          s3.operation + trace.decision,
+        );
         throw accessDenied(deps, req, id, policies, deciding);
       }
     }
     record(trace, deciding);
   }
   trace.authorizeMs = performance.now() - t0;
-  deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
+  incLabelled(
+    deps.metrics.decisions,
+    { operation: s3.operation, decision: trace.decision },
+    s3.operation + trace.decision,
+  );
   return s3;
+}
+
+/** Whether a filtered ListBuckets shows `bucket`: the key may list it, or read or write objects in it. */
+function bucketVisible(
+  policies: readonly CompiledPolicy[],
+  bucket: string,
+  context: S3Request["context"],
+  opts: { protectedBucket?: string | undefined },
+): boolean {
+  const checks = [
+    { actions: actionsFor("ListObjectsV2", false), resource: `arn:aws:s3:::${bucket}` },
+    { actions: actionsFor("GetObject", false), resource: `arn:aws:s3:::${bucket}/*` },
+    { actions: actionsFor("PutObject", false), resource: `arn:aws:s3:::${bucket}/*` },
+  ];
+  return checks.some((check) => authorizeRequest(policies, [check], context, opts).allowed);
 }
 
 function record(trace: Trace, deciding: CheckDecision | undefined): void {

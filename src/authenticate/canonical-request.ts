@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ParsedRequest } from "../request.js";
 import { uriEncode } from "../encoding.js";
 import { ALGORITHM_SIGV4 } from "../constants.js";
@@ -38,13 +38,5 @@ export function canonicalRequest(
 
 /** SigV4 string to sign. https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-string-to-sign */
 export function stringToSign(amzDate: string, scope: string, canonical: string): string {
-  return (
-    ALGORITHM_SIGV4 +
-    "\n" +
-    amzDate +
-    "\n" +
-    scope +
-    "\n" +
-    createHash("sha256").update(canonical).digest("hex")
-  );
+  return ALGORITHM_SIGV4 + "\n" + amzDate + "\n" + scope + "\n" + hash("sha256", canonical, "hex");
 }

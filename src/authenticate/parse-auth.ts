@@ -231,6 +231,18 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
 
 /** Parses `YYYYMMDDTHHMMSSZ` strictly into ms since the epoch. */
 export function parseAmzDate(value: string): number | undefined {
+  if (value === lastAmzDate) return lastAmzTime;
+  const t = parseAmzDateUncached(value);
+  lastAmzDate = value;
+  lastAmzTime = t;
+  return t;
+}
+
+// Requests arriving in the same second carry the same X-Amz-Date: remember the last one parsed.
+let lastAmzDate = "";
+let lastAmzTime: number | undefined;
+
+function parseAmzDateUncached(value: string): number | undefined {
   const m = AMZ_DATE.exec(value);
   if (m === null) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
@@ -282,17 +294,28 @@ function parseCredential(
  * SignedHeaders hygiene: lower-case, strictly sorted, no duplicates, `host` included, every signed header
  * present, and every `x-amz-*` header of the request signed (AWS answers AccessDenied otherwise).
  */
+/** SignedHeaders values already found well-formed (clients send the same few over and over). */
+const SIGNED_HEADERS_SEEN = new Map<string, string[]>();
+const MEMO_SIZE = 1024;
+
 function parseSignedHeaders(
   req: ParsedRequest,
   signed: string,
   code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError",
-): string[] {
-  const names = signed.split(";");
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (!HEADER_NAME.test(name) || (i > 0 && names[i - 1]! >= name)) {
-      throw new S3Error(code, "SignedHeaders must be lower-case header names, sorted, without duplicates.");
+): readonly string[] {
+  let names = SIGNED_HEADERS_SEEN.get(signed);
+  if (names === undefined) {
+    names = signed.split(";");
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (!HEADER_NAME.test(name) || (i > 0 && names[i - 1]! >= name)) {
+        throw new S3Error(code, "SignedHeaders must be lower-case header names, sorted, without duplicates.");
+      }
     }
+    if (SIGNED_HEADERS_SEEN.size >= MEMO_SIZE) SIGNED_HEADERS_SEEN.clear();
+    SIGNED_HEADERS_SEEN.set(signed, names);
+  }
+  for (const name of names) {
     if (!req.headers.has(name))
       throw new S3Error(code, `The signed header '${name}' is missing from the request.`);
   }

@@ -3,6 +3,8 @@ import { LRUCache } from "lru-cache";
 import { SCOPE_TERMINATOR } from "../constants.js";
 
 const cache = new LRUCache<string, Buffer>({ max: 4096 });
+// The few keys in use right now (the clients' and the backend's), in a plain Map in front of the LRU.
+const hot = new Map<string, Buffer>();
 
 /**
  * The SigV4 signing key for (secret, date, region, service), derived once and cached.
@@ -10,7 +12,9 @@ const cache = new LRUCache<string, Buffer>({ max: 4096 });
  */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
   const id = secret + "\n" + date + "\n" + region + "\n" + service;
-  let key = cache.get(id);
+  let key = hot.get(id);
+  if (key !== undefined) return key;
+  key = cache.get(id);
   if (key === undefined) {
     const kDate = createHmac("sha256", "AWS4" + secret)
       .update(date)
@@ -20,6 +24,8 @@ export function signingKey(secret: string, date: string, region: string, service
     key = createHmac("sha256", kService).update(SCOPE_TERMINATOR).digest();
     cache.set(id, key);
   }
+  if (hot.size >= 64) hot.clear();
+  hot.set(id, key);
   return key;
 }
 

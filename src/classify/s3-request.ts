@@ -60,6 +60,8 @@ export interface S3Request {
    * Absent while unauthorized, and for every other operation.
    */
   readonly allowedObjects?: readonly boolean[];
+  /** ListBuckets for a key without s3:ListAllMyBuckets (opt-in): which buckets its answer may show. */
+  readonly visibleBucket?: (bucket: string) => boolean;
   /** True when x-amz-bypass-governance-retention is present (its check is in `checks`, or added per key). */
   readonly bypassGovernanceRetention: boolean;
   readonly context: ConditionContext;

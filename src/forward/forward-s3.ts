@@ -3,6 +3,7 @@
  * and bound to their per-key checks, the upstream request built and signed, the answer streamed back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
@@ -15,6 +16,7 @@ import {
   type S3Request,
 } from "../classify/index.js";
 import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
+import { EMPTY_SHA256 } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
 import type { Forwarder } from "./forwarder.js";
@@ -53,18 +55,22 @@ export async function forwardS3(
       return;
     }
     body = Readable.from([xml]);
+  } else if (s3.visibleBucket !== undefined) {
+    await listVisibleBuckets(forwarder, ctx, s3, s3.visibleBucket);
+    return;
   } else if (payload.checkBeforeForwarding) {
     // An empty upstream body could complete before the checks: read and check the request body first.
     await readBody(payload, 0);
     body = null;
   }
   const up = buildUpstream(forwarder.backend, parsed, s3, payload);
-  const abort = new AbortController();
+  // undici takes an EventEmitter as its abort signal: cheaper than an AbortController on every request.
+  const abort = new EventEmitter();
   res.once("close", () => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) abort.emit("abort");
   });
   const t0 = performance.now();
-  await forwarder.forward(parsed.method, up.target, up.headers, body, res, abort.signal);
+  await forwarder.forward(parsed.method, up.target, up.headers, body, res, abort);
   ctx.trace.upstreamMs = performance.now() - t0;
 }
 
@@ -123,3 +129,37 @@ async function deleteSomeObjects(
 
 /** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
 const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;
+
+const BUCKET_ENTRY = /<Bucket>([\s\S]*?)<\/Bucket>/g;
+const BUCKET_NAME = /<Name>([^<]*)<\/Name>/;
+
+/** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
+async function listVisibleBuckets(
+  forwarder: Forwarder,
+  ctx: ForwardContext,
+  s3: S3Request,
+  visible: (bucket: string) => boolean,
+): Promise<void> {
+  const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
+    contentLength: undefined,
+    upstreamHash: EMPTY_SHA256,
+    headerChanges: new Map(),
+  });
+  const answer = await forwarder.fetch(
+    ctx.parsed.method,
+    up.target,
+    up.headers,
+    null,
+    MAX_DELETE_RESULT_BYTES,
+  );
+  let body = answer.body;
+  if (answer.status === 200) {
+    // Bucket names are DNS-like ([a-z0-9.-]): nothing in them is escaped in the XML.
+    const xml = answer.body.toString("utf8").replace(BUCKET_ENTRY, (entry, inner: string) => {
+      const name = BUCKET_NAME.exec(inner)?.[1];
+      return name !== undefined && visible(name) ? entry : "";
+    });
+    body = Buffer.from(xml);
+  }
+  ctx.res.writeHead(answer.status, { ...answer.headers, "content-length": body.length }).end(body);
+}

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { EventEmitter } from "node:events";
 import { Pool } from "undici";
 import { S3Error } from "../errors.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
@@ -33,6 +34,8 @@ export interface UpstreamResult {
 
 export class Forwarder {
   readonly #pool: Pool;
+  /** Called when a request fails without any response from the backend (for the upstream-errors metric). */
+  onUnreachable: (() => void) | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -59,7 +62,7 @@ export class Forwarder {
     headers: Record<string, string>,
     body: Readable | null,
     res: ServerResponse,
-    signal: AbortSignal,
+    signal: EventEmitter,
   ): Promise<UpstreamResult> {
     let status = 0;
     let bodyError: unknown;
@@ -79,7 +82,8 @@ export class Forwarder {
       );
     } catch (err) {
       if (bodyError !== undefined) throw bodyError;
-      if (res.headersSent || signal.aborted) throw err;
+      if (res.headersSent || res.destroyed) throw err;
+      this.onUnreachable?.();
       throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
     }
     return { status };
@@ -93,13 +97,14 @@ export class Forwarder {
     method: string,
     target: string,
     headers: Record<string, string>,
-    body: Buffer,
+    body: Buffer | null,
     maxBytes: number,
   ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     let answer;
     try {
       answer = await this.#pool.request({ path: target, method, headers, body });
     } catch {
+      this.onUnreachable?.();
       throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
     }
     const chunks: Buffer[] = [];

@@ -16,6 +16,8 @@ export interface Metrics {
   readonly authFailures: Counter<"code">;
   readonly upstreamErrors: Counter;
   readonly backendUp: Gauge;
+  readonly storeUp: Gauge;
+  readonly cacheLookups: Counter<"result">;
   readonly tlsCertificateExpiry: Gauge;
 }
 
@@ -24,7 +26,7 @@ const LATENCY_BUCKETS = [
 ];
 
 /** Creates the registry with s3gate's metrics and Node's default process metrics. */
-export function createMetrics(): Metrics {
+export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "s3gate_" });
   return {
@@ -81,6 +83,20 @@ export function createMetrics(): Metrics {
       help: "Backend requests that failed without a response (connection refused, reset, timeout).",
       registers: [registry],
     }),
+    storeUp: new Gauge({
+      name: "s3gate_store_up",
+      help: "1 when the key/policy store has loaded and is not staler than its limit, else 0.",
+      registers: [registry],
+      collect() {
+        if (opts.storeReady !== undefined) this.set(opts.storeReady() ? 1 : 0);
+      },
+    }),
+    cacheLookups: new Counter({
+      name: "s3gate_cache_lookups_total",
+      help: "Access-key lookups on the data path: hit (a known key) or miss (unknown key).",
+      labelNames: ["result"],
+      registers: [registry],
+    }),
     backendUp: new Gauge({
       name: "s3gate_backend_up",
       help: "1 when the backend answered the last readiness check (a signed HEAD /), else 0.",
@@ -97,4 +113,41 @@ export function createMetrics(): Metrics {
 /** `2xx`, `4xx`, … for a status code. */
 export function statusClass(status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";
+}
+
+/** prom-client hashes label sets on every call; the hot paths keep the bound children in a Map instead. */
+const children = new WeakMap<object, Map<string, { observe?(v: number): void; inc?(v?: number): void }>>();
+
+function child<T extends string>(
+  metric: Histogram<T> | Counter<T>,
+  labels: Record<T, string>,
+  key: string,
+): { observe?(v: number): void; inc?(v?: number): void } {
+  let byKey = children.get(metric);
+  if (byKey === undefined) children.set(metric, (byKey = new Map()));
+  let c = byKey.get(key);
+  if (c === undefined) {
+    c = metric.labels(labels) as { observe?(v: number): void; inc?(v?: number): void };
+    byKey.set(key, c);
+  }
+  return c;
+}
+
+/** Observes `value` on a histogram with bounded labels, through a cached child. */
+export function observeLabelled<T extends string>(
+  metric: Histogram<T>,
+  labels: Record<T, string>,
+  key: string,
+  value: number,
+): void {
+  child(metric, labels, key).observe!(value);
+}
+
+/** Increments a counter with bounded labels, through a cached child. */
+export function incLabelled<T extends string>(
+  metric: Counter<T>,
+  labels: Record<T, string>,
+  key: string,
+): void {
+  child(metric, labels, key).inc!();
 }

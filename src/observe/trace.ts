@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
-import { statusClass, type Metrics } from "./metrics.js";
+import { observeLabelled, statusClass, type Metrics } from "./metrics.js";
 import type { AccessLog } from "./log.js";
 
 export interface Trace {
@@ -55,17 +55,20 @@ export function startTrace(
     const bytesIn = socket.bytesRead - socketIn;
     const bytesOut = socket.bytesWritten - socketOut;
     metrics.inFlight.dec();
-    metrics.requestDuration.observe(
-      { operation: trace.operation, status_class: statusClass(status) },
+    const cls = statusClass(status);
+    observeLabelled(
+      metrics.requestDuration,
+      { operation: trace.operation, status_class: cls },
+      trace.operation + cls,
       seconds,
     );
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
     if (trace.authorizeMs !== undefined) {
-      metrics.stageDuration.observe({ stage: "authorize" }, trace.authorizeMs / 1000);
+      observeLabelled(metrics.stageDuration, { stage: "authorize" }, "authorize", trace.authorizeMs / 1000);
     }
     if (trace.upstreamMs !== undefined)
-      metrics.stageDuration.observe({ stage: "upstream" }, trace.upstreamMs / 1000);
+      observeLabelled(metrics.stageDuration, { stage: "upstream" }, "upstream", trace.upstreamMs / 1000);
     accessLog.write({
       time: new Date().toISOString(),
       requestId: trace.requestId,

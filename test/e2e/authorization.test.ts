@@ -456,3 +456,33 @@ describe("the date window", () => {
     }
   });
 });
+
+describe("ListBuckets", () => {
+  it("with S3GATE_LIST_BUCKETS_FILTER, a key without s3:ListAllMyBuckets sees only the buckets it may access", async () => {
+    const filtered = await startRig({ S3GATE_LIST_BUCKETS_FILTER: "true" });
+    try {
+      const admin = new IAMClient({
+        endpoint: filtered.endpoint,
+        region: "us-east-1",
+        credentials: ROOT_KEY,
+      });
+      for (const Bucket of ["alpha-data", "beta-data", "gamma-data"]) {
+        await s3For(ROOT_KEY, filtered).send(new CreateBucketCommand({ Bucket }));
+      }
+      const key = await keyWith(
+        admin,
+        doc(
+          { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::alpha-data/*" },
+          { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::gamma-data" },
+        ),
+      );
+      const out = await s3For(key, filtered).send(new ListBucketsCommand({}));
+      expect(out.Buckets?.map((b) => b.Name).sort()).toEqual(["alpha-data", "gamma-data"]);
+      const all = await s3For(ROOT_KEY, filtered).send(new ListBucketsCommand({}));
+      expect(all.Buckets?.map((b) => b.Name)).toContain("beta-data");
+      admin.destroy();
+    } finally {
+      await filtered.stop();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+// Authorization on the data path: 1 KiB GETs with a key that has 10 attached policies (100 statements, wildcards
+// and conditions) against the same GETs with the root key, in one run; and the authorize stage's latency, read
+// from s3gate's own access log. Run after `npm run build`: `node bench/authorize.mjs`.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Pool } from "undici";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  IAMClient,
+} from "@aws-sdk/client-iam";
+
+const here = import.meta.dirname;
+const ROOT = {
+  accessKeyId: "AKIABENCHROOTKEY0001",
+  secretAccessKey: "benchsecretbenchsecretbenchsecretbenchse",
+};
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const children = [];
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function statement(p, s) {
+  const kind = (p * 10 + s) % 4;
+  if (p === 9 && s === 9) {
+    return {
+      Sid: "ReadBench",
+      Effect: "Allow",
+      Action: ["s3:Get*", "s3:List*"],
+      Resource: "arn:aws:s3:::bench/*",
+      Condition: {
+        IpAddress: { "aws:SourceIp": ["127.0.0.0/8", "::1/128"] },
+        DateGreaterThan: { "aws:CurrentTime": "2020-01-01T00:00:00Z" },
+      },
+    };
+  }
+  if (kind === 0)
+    return { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::team-${p}-${s}/*` };
+  if (kind === 1) {
+    return {
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: `arn:aws:s3:::data-${p}`,
+      Condition: { StringLike: { "s3:prefix": [`home/${s}/*`, "${aws:username}/*"] } },
+    };
+  }
+  if (kind === 2) {
+    return {
+      Effect: "Deny",
+      Action: "s3:Delete*",
+      Resource: `arn:aws:s3:::archive-${p}-*/*`,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+  }
+  return {
+    Effect: "Allow",
+    Action: ["s3:PutObject", "s3:GetObject"],
+    Resource: `arn:aws:s3:::uploads-${p}/${s}/*`,
+    Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+  };
+}
+
+async function signed(port, key) {
+  const signer = new SignatureV4({
+    credentials: key,
+    region: "us-east-1",
+    service: "s3",
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+  const out = await signer.sign(
+    new HttpRequest({
+      method: "GET",
+      hostname: "127.0.0.1",
+      port,
+      path: "/bench/small",
+      headers: { host: `127.0.0.1:${port}`, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    }),
+  );
+  return out.headers;
+}
+
+function load(port, headers) {
+  if (spawnSync("wrk", ["--version"]).error === undefined) {
+    const args = ["-t", "2", "-c", "16", "-d", `${SECONDS}s`];
+    for (const [k, v] of Object.entries(headers)) if (k !== "host") args.push("-H", `${k}: ${v}`);
+    const out = spawnSync("wrk", [...args, `http://127.0.0.1:${port}/bench/small`], {
+      encoding: "utf8",
+    }).stdout;
+    if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers:\n${out}`);
+    return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  }
+  return (async () => {
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 16 });
+    let n = 0;
+    const end = performance.now() + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < end) {
+          const { statusCode, body } = await pool.request({ path: "/bench/small", method: "GET", headers });
+          await body.dump();
+          if (statusCode !== 200) throw new Error(`status ${statusCode}`);
+          n++;
+        }
+      }),
+    );
+    await pool.close();
+    return n / SECONDS;
+  })();
+}
+
+async function main() {
+  const backend = spawn(process.execPath, [join(here, "backend.mjs")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(backend);
+  const backendPort = await new Promise((resolve) =>
+    backend.stdout.on("data", (d) => resolve(Number(/PORT (\d+)/.exec(String(d))[1]))),
+  );
+  const [port, admin] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), "s3gate-bench-authz-"));
+  const log = join(dataDir, "access.log");
+  const gate = spawn(process.execPath, [join(here, "..", "dist", "main.js"), "serve"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      S3GATE_LISTEN: `127.0.0.1:${port}`,
+      S3GATE_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      S3GATE_BACKEND_URL: `http://127.0.0.1:${backendPort}`,
+      S3GATE_BACKEND_ACCESS_KEY_ID: "backend",
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: "backendsecret",
+      S3GATE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId,
+      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+      S3GATE_DATA_DIR: dataDir,
+      S3GATE_ACCESS_LOG: log,
+      S3GATE_LOG_LEVEL: "warn",
+    },
+  });
+  children.push(gate);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${admin}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 100) throw new Error("s3gate did not become ready");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const iam = new IAMClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: ROOT });
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({}));
+  const key = { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
+  for (let p = 0; p < 10; p++) {
+    const doc = { Version: "2012-10-17", Statement: Array.from({ length: 10 }, (_v, s) => statement(p, s)) };
+    const { Policy } = await iam.send(
+      new CreatePolicyCommand({ PolicyName: `bench-${p}`, PolicyDocument: JSON.stringify(doc) }),
+    );
+    await iam.send(new AttachUserPolicyCommand({ UserName: key.accessKeyId, PolicyArn: Policy.Arn }));
+  }
+  iam.destroy();
+  const rootHeaders = await signed(port, ROOT);
+  const keyHeaders = await signed(port, key);
+  await load(port, keyHeaders); // warm up both paths
+  await load(port, rootHeaders);
+  const rootRps = await load(port, rootHeaders);
+  const keyRps = await load(port, keyHeaders);
+  await new Promise((r) => setTimeout(r, 300)); // the access log flushes every 100 ms
+  const lines = readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  const authorize = lines
+    .filter((l) => l.accessKeyId === key.accessKeyId && l.decision === "Allow" && l.authorizeMs !== undefined)
+    .map((l) => l.authorizeMs * 1000)
+    .sort((a, b) => a - b);
+  const q = (f) => authorize[Math.min(authorize.length - 1, Math.floor(authorize.length * f))].toFixed(1);
+  console.log(`node ${process.version}, ${SECONDS}s per run, 16 connections`);
+  console.log(`1 KiB GET, root key:                         ${rootRps.toFixed(0)} req/s`);
+  console.log(
+    `1 KiB GET, key with 10 policies / 100 stmts: ${keyRps.toFixed(0)} req/s  (${((100 * keyRps) / rootRps).toFixed(1)}% of root; target ≥ 90%)`,
+  );
+  console.log(
+    `authorize stage over ${authorize.length} requests: p50 ${q(0.5)} µs, p99 ${q(0.99)} µs, p99.9 ${q(0.999)} µs`,
+  );
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill("SIGKILL");
+  });
