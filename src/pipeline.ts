@@ -7,19 +7,13 @@ import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError, S3Error, s3ErrorXml, toS3Error } from "./errors.js";
 import { H_REQUEST_ID } from "./constants.js";
 import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } from "./authenticate/index.js";
-import { actionsFor, classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
+import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { forwardS3 } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
 import { incLabelled, observeLabelled, type Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { startTrace, type Trace } from "./observe/trace.js";
-import {
-  authorizeEach,
-  authorizeRequest,
-  denialMessage,
-  type CheckDecision,
-  type CompiledPolicy,
-} from "./authorize/index.js";
+import { accessDeniedError, decideS3, type CompiledPolicy, type S3Decision } from "./authorize/index.js";
 import {
   authenticateIam,
   iamErrorResponse,
@@ -106,8 +100,7 @@ export function createPipeline(deps: PipelineDeps): Handler {
         authorize,
       );
     } catch (err) {
-      if (iam) writeIamError(deps, req, res, parsed, trace, err);
-      else writeError(deps, req, res, parsed, trace, err);
+      writeError(deps, req, res, parsed, trace, err, iam);
     }
   };
 }
@@ -127,7 +120,7 @@ const ADMIN_POLICY = "arn:aws:iam::aws:policy/Admin";
 /**
  * Authorizes every check of `s3` against the key's policies (the root key is allowed everything). A denial is
  * AccessDenied in AWS's words; the deciding policy and statement go to the decision log, and into the error
- * body only for the root key or an Admin key that asks with `x-s3gate-explain`.
+ * body only for an Admin key that asks with `x-s3gate-explain: true`.
  */
 function authorizeS3(
   deps: PipelineDeps,
@@ -140,102 +133,54 @@ function authorizeS3(
   // after the body is read and before anything goes upstream.
   if (s3.bodyChecks !== undefined) return s3;
   const t0 = performance.now();
-  const id = auth.principal.accessKeyId;
-  if (auth.principal.isRoot) {
-    trace.decision = "Root";
-  } else {
-    const policies = deps.principalPolicies?.(id) ?? [];
-    const opts = { protectedBucket: deps.protectedBucket };
-    let deciding: CheckDecision | undefined;
-    if (s3.bodyChecks === undefined && s3.operation === "DeleteObjects" && s3.checks.length > 0) {
-      // Multi-object delete: each key on its own; the forward stage keeps only the allowed ones.
-      const each = authorizeEach(policies, s3.checks, s3.bypassGovernanceRetention ? 2 : 1, s3.context, opts);
-      deciding = each.firstDenied;
-      trace.decision = each.allowed.every(Boolean)
-        ? "Allow"
-        : each.allowed.some(Boolean)
-          ? "PartialAllow"
-          : "ImplicitDeny";
-      s3 = { ...s3, allowedObjects: each.allowed };
-    } else {
-      const d = authorizeRequest(policies, s3.checks, s3.context, opts);
-      deciding = d.deciding;
-      trace.decision = d.allowed ? "Allow" : (d.deciding?.decision.effect ?? "ImplicitDeny");
-      if (!d.allowed && s3.operation === "ListBuckets" && deps.listBucketsFilter === true) {
-        trace.decision = "FilteredList";
-        s3 = { ...s3, visibleBucket: (bucket) => bucketVisible(policies, bucket, s3.context, opts) };
-      } else if (!d.allowed) {
-        record(trace, deciding);
-        trace.authorizeMs = performance.now() - t0;
-        incLabelled(
-          deps.metrics.decisions,
-          { operation: s3.operation, decision: trace.decision },
-          s3.operation + trace.decision,
-        );
-        throw accessDenied(deps, req, id, policies, deciding);
-      }
-    }
-    record(trace, deciding);
+  let decision: S3Decision | undefined;
+  let policies: readonly CompiledPolicy[] = [];
+  if (!auth.principal.isRoot) {
+    policies = deps.principalPolicies?.(auth.principal.accessKeyId) ?? [];
+    decision = decideS3(policies, s3, deps);
   }
+  const d = decision?.deciding?.decision;
+  trace.decision = decision?.label ?? "Root";
+  trace.decidingPolicy = d?.policy;
+  trace.decidingVersion = d?.version;
+  trace.decidingStatement = d?.statement;
+  trace.failedCondition = d?.failedCondition;
   trace.authorizeMs = performance.now() - t0;
   incLabelled(
     deps.metrics.decisions,
     { operation: s3.operation, decision: trace.decision },
     s3.operation + trace.decision,
   );
-  return s3;
-}
-
-/** Whether a filtered ListBuckets shows `bucket`: the key may list it, or read or write objects in it. */
-function bucketVisible(
-  policies: readonly CompiledPolicy[],
-  bucket: string,
-  context: S3Request["context"],
-  opts: { protectedBucket?: string | undefined },
-): boolean {
-  const checks = [
-    { actions: actionsFor("ListObjectsV2", false), resource: `arn:aws:s3:::${bucket}` },
-    { actions: actionsFor("GetObject", false), resource: `arn:aws:s3:::${bucket}/*` },
-    { actions: actionsFor("PutObject", false), resource: `arn:aws:s3:::${bucket}/*` },
-  ];
-  return checks.some((check) => authorizeRequest(policies, [check], context, opts).allowed);
-}
-
-function record(trace: Trace, deciding: CheckDecision | undefined): void {
-  const d = deciding?.decision;
-  trace.decidingPolicy = d?.policy;
-  trace.decidingVersion = d?.version;
-  trace.decidingStatement = d?.statement;
-  trace.failedCondition = d?.failedCondition;
-}
-
-function accessDenied(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  accessKeyId: string,
-  policies: readonly CompiledPolicy[],
-  deciding: CheckDecision | undefined,
-): S3Error {
-  const arn = `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${accessKeyId}`;
-  const explain = req.headers[EXPLAIN_HEADER] === "true" && policies.some((p) => p.id === ADMIN_POLICY);
-  const d = deciding?.decision;
-  const details: [string, string][] = [];
-  if (explain && deciding !== undefined) {
-    details.push(["Action", deciding.check.actions[0] ?? ""], ["ResourceArn", deciding.check.resource]);
-    details.push(["Decision", d!.effect]);
-    if (d!.policy !== undefined) details.push(["DecidingPolicy", d!.policy]);
-    if (d!.version !== undefined) details.push(["DecidingPolicyVersion", d!.version]);
-    if (d!.statement !== undefined) details.push(["DecidingStatement", d!.statement]);
-    if (d!.failedCondition !== undefined) {
-      details.push(["FailedConditionOperator", d!.failedCondition.operator]);
-      details.push(["FailedConditionKey", d!.failedCondition.key]);
-      if (d!.failedCondition.value !== undefined)
-        details.push(["FailedConditionValue", d!.failedCondition.value]);
-    }
+  if (decision === undefined) return s3;
+  if (!decision.allowed) {
+    const arn = `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${auth.principal.accessKeyId}`;
+    const explain = req.headers[EXPLAIN_HEADER] === "true" && policies.some((p) => p.id === ADMIN_POLICY);
+    throw accessDeniedError(arn, decision.deciding, explain);
   }
-  return new S3Error("AccessDenied", denialMessage(arn, deciding), details);
+  return decision.s3;
 }
 
+/** An error answer: S3's XML, or the IAM API's ErrorResponse (XML, or JSON when asked for). */
+interface ErrorAnswer {
+  readonly code: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+function s3ErrorAnswer(
+  req: IncomingMessage,
+  parsed: ParsedRequest | undefined,
+  requestId: string,
+  err: unknown,
+): ErrorAnswer {
+  const e = toS3Error(err);
+  const resource = parsed?.path ?? (req.url ?? "/").split("?")[0]!;
+  const body = req.method === "HEAD" ? "" : s3ErrorXml(e, resource, requestId);
+  return { code: e.code, status: e.status, contentType: "application/xml", body };
+}
+
+/** The one place errors are answered: metrics, the log for unexpected faults, then the error body. */
 function writeError(
   deps: PipelineDeps,
   req: IncomingMessage,
@@ -243,47 +188,16 @@ function writeError(
   parsed: ParsedRequest | undefined,
   trace: Trace,
   err: unknown,
+  iam: boolean,
 ): void {
   if (res.destroyed) {
     // The client went away; the upstream request has been aborted. Nothing to answer.
     trace.error = "ClientDisconnected";
     return;
   }
-  const e = toS3Error(err);
-  trace.error = e.code;
-  deps.metrics.errors.inc({ code: e.code });
-  if (trace.authenticated !== true) deps.metrics.authFailures.inc({ code: e.code });
-  if (!(err instanceof S3Error)) {
-    deps.logger.log("error", "internal error", { requestId: trace.requestId, error: String(err) });
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const resource = parsed?.path ?? (req.url ?? "/").split("?")[0]!;
-  const body = req.method === "HEAD" ? "" : s3ErrorXml(e, resource, trace.requestId);
-  res.statusCode = e.status;
-  res.setHeader("content-type", "application/xml");
-  res.setHeader("content-length", Buffer.byteLength(body));
-  // A body we did not read makes the connection unusable: close it rather than drain an unauthorized upload.
-  if (!req.complete) res.setHeader("connection", "close");
-  res.end(body);
-}
-
-/** The IAM API's error response (ErrorResponse XML, or JSON when asked for). */
-function writeIamError(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  parsed: ParsedRequest | undefined,
-  trace: Trace,
-  err: unknown,
-): void {
-  if (res.destroyed) {
-    trace.error = "ClientDisconnected";
-    return;
-  }
-  const e = iamErrorResponse(err, trace.requestId, parsed);
+  const e = iam
+    ? iamErrorResponse(err, trace.requestId, parsed)
+    : s3ErrorAnswer(req, parsed, trace.requestId, err);
   trace.error = e.code;
   deps.metrics.errors.inc({ code: e.code });
   if (trace.authenticated !== true) deps.metrics.authFailures.inc({ code: e.code });
@@ -297,6 +211,7 @@ function writeIamError(
   res.statusCode = e.status;
   res.setHeader("content-type", e.contentType);
   res.setHeader("content-length", Buffer.byteLength(e.body));
+  // A body we did not read makes the connection unusable: close it rather than drain an unauthorized upload.
   if (!req.complete) res.setHeader("connection", "close");
   res.end(e.body);
 }

@@ -25,6 +25,7 @@ export {
   type RequestDecision,
 } from "./authorize-checks.js";
 export { authorizeRequest, authorizeEach, type AuthorizeOptions } from "./authorize-request.js";
+export { decideS3, accessDeniedError, type DecideOptions, type S3Decision } from "./decide-s3.js";
 export { compileGlob, globMatch, Glob } from "./glob.js";
 export { CONDITION_OPERATORS } from "./condition-operators.js";
 export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";

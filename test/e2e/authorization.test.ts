@@ -486,3 +486,38 @@ describe("ListBuckets", () => {
     }
   });
 });
+
+describe("explaining a denial", () => {
+  it("gives the deciding policy and statement to an Admin key that asks, and to nobody else", async () => {
+    const denyReports = doc({
+      Sid: "NoReports",
+      Effect: "Deny",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::reports/*",
+    });
+    const admin = await keyWith(iam, denyReports);
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: admin.accessKeyId,
+        PolicyArn: "arn:aws:iam::aws:policy/Admin",
+      }),
+    );
+    const plain = await keyWith(iam, denyReports);
+    const fetchAs = async (key: Key, explain: boolean) => {
+      const url = await getSignedUrl(s3For(key), new GetObjectCommand({ Bucket: "reports", Key: "q1.csv" }), {
+        expiresIn: 60,
+      });
+      const res = await fetch(url, { headers: explain ? { "x-s3gate-explain": "true" } : {} });
+      return { status: res.status, body: await res.text() };
+    };
+    const asked = await fetchAs(admin, true);
+    expect(asked.status).toBe(403);
+    expect(asked.body).toContain("<DecidingStatement>NoReports</DecidingStatement>");
+    expect(asked.body).toMatch(/<DecidingPolicy>arn:aws:iam::\d+:policy\/p\d+<\/DecidingPolicy>/);
+    expect(asked.body).toContain("with an explicit deny in an identity-based policy");
+    expect((await fetchAs(admin, false)).body).not.toContain("DecidingStatement");
+    const other = await fetchAs(plain, true);
+    expect(other.status).toBe(403);
+    expect(other.body).not.toContain("DecidingStatement");
+  });
+});

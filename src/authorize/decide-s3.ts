@@ -1,0 +1,90 @@
+/**
+ * The decision on a classified S3 request for a non-root key: every check (each key on its own for a
+ * multi-object delete), the optional filtered ListBuckets, and AWS's AccessDenied for a denial.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ */
+import type { S3Request } from "../classify/index.js";
+import { actionsFor } from "../classify/index.js";
+import { S3Error } from "../errors.js";
+import type { CompiledPolicy } from "./policy-model.js";
+import { denialMessage, type CheckDecision } from "./authorize-checks.js";
+import { authorizeEach, authorizeRequest } from "./authorize-request.js";
+
+export interface DecideOptions {
+  /** The S3-backed store's bucket, closed to every key but the root key. */
+  readonly protectedBucket?: string | undefined;
+  /** ListBuckets without s3:ListAllMyBuckets answers the visible buckets instead of AccessDenied. */
+  readonly listBucketsFilter?: boolean | undefined;
+}
+
+export interface S3Decision {
+  readonly allowed: boolean;
+  /** For the decision log: Allow, ExplicitDeny, ImplicitDeny, PartialAllow (multi-object delete), FilteredList. */
+  readonly label: string;
+  readonly deciding: CheckDecision | undefined;
+  /** The request to forward: with `allowedObjects` or `visibleBucket` set where they apply. */
+  readonly s3: S3Request;
+}
+
+/** Decides `s3` for a key with `policies`. */
+export function decideS3(
+  policies: readonly CompiledPolicy[],
+  s3: S3Request,
+  opts: DecideOptions,
+): S3Decision {
+  if (s3.operation === "DeleteObjects" && s3.bodyChecks === undefined && s3.checks.length > 0) {
+    const each = authorizeEach(policies, s3.checks, s3.bypassGovernanceRetention ? 2 : 1, s3.context, opts);
+    const all = each.allowed.every(Boolean);
+    const label = all ? "Allow" : each.allowed.some(Boolean) ? "PartialAllow" : "ImplicitDeny";
+    return { allowed: true, label, deciding: each.firstDenied, s3: { ...s3, allowedObjects: each.allowed } };
+  }
+  const d = authorizeRequest(policies, s3.checks, s3.context, opts);
+  if (!d.allowed && s3.operation === "ListBuckets" && opts.listBucketsFilter === true) {
+    const visibleBucket = (bucket: string): boolean => bucketVisible(policies, bucket, s3, opts);
+    return { allowed: true, label: "FilteredList", deciding: d.deciding, s3: { ...s3, visibleBucket } };
+  }
+  const label = d.allowed ? "Allow" : (d.deciding?.decision.effect ?? "ImplicitDeny");
+  return { allowed: d.allowed, label, deciding: d.deciding, s3 };
+}
+
+/** Whether a filtered ListBuckets shows `bucket`: the key may list it, or read or write objects in it. */
+function bucketVisible(
+  policies: readonly CompiledPolicy[],
+  bucket: string,
+  s3: S3Request,
+  opts: DecideOptions,
+): boolean {
+  const checks = [
+    { actions: actionsFor("ListObjectsV2", false), resource: `arn:aws:s3:::${bucket}` },
+    { actions: actionsFor("GetObject", false), resource: `arn:aws:s3:::${bucket}/*` },
+    { actions: actionsFor("PutObject", false), resource: `arn:aws:s3:::${bucket}/*` },
+  ];
+  return checks.some((check) => authorizeRequest(policies, [check], s3.context, opts).allowed);
+}
+
+/**
+ * AccessDenied in AWS's words; with `explain`, the deciding policy, version, statement and failing condition as
+ * extra elements of the error body.
+ */
+export function accessDeniedError(
+  principalArn: string,
+  deciding: CheckDecision | undefined,
+  explain: boolean,
+): S3Error {
+  const details: [string, string][] = [];
+  const d = deciding?.decision;
+  if (explain && deciding !== undefined && d !== undefined) {
+    details.push(["Action", deciding.check.actions[0] ?? ""], ["ResourceArn", deciding.check.resource]);
+    details.push(["Decision", d.effect]);
+    if (d.policy !== undefined) details.push(["DecidingPolicy", d.policy]);
+    if (d.version !== undefined) details.push(["DecidingPolicyVersion", d.version]);
+    if (d.statement !== undefined) details.push(["DecidingStatement", d.statement]);
+    if (d.failedCondition !== undefined) {
+      details.push(["FailedConditionOperator", d.failedCondition.operator]);
+      details.push(["FailedConditionKey", d.failedCondition.key]);
+      if (d.failedCondition.value !== undefined)
+        details.push(["FailedConditionValue", d.failedCondition.value]);
+    }
+  }
+  return new S3Error("AccessDenied", denialMessage(principalArn, deciding), details);
+}
