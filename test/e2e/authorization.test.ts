@@ -4,6 +4,7 @@
  * policies behave as documented, and no denied request — nor a byte of its body — reaches the backend.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { S3Client } from "@aws-sdk/client-s3";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -14,7 +15,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3ClientConfig,
   UploadPartCopyCommand,
   ListBucketsCommand,
 } from "@aws-sdk/client-s3";
@@ -26,7 +27,7 @@ import {
   IAMClient,
 } from "@aws-sdk/client-iam";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 
 interface Key {
   accessKeyId: string;
@@ -38,19 +39,8 @@ let root: S3Client;
 let iam: IAMClient;
 let policyCount = 0;
 
-const s3For = (
-  key: Key,
-  r: Rig = rig,
-  extra: Partial<ConstructorParameters<typeof S3Client>[0]> = {},
-): S3Client =>
-  new S3Client({
-    endpoint: r.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: key,
-    maxAttempts: 1,
-    ...extra,
-  });
+const s3For = (key: Key, r: Rig = rig, extra: Partial<S3ClientConfig> = {}): S3Client =>
+  s3Client(r.endpoint, key, extra);
 
 async function keyWith(client: IAMClient, ...documents: object[]): Promise<Key> {
   const { AccessKey } = await client.send(new CreateAccessKeyCommand({}));

@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
+import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 
 const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 const hasBoto3 = spawnSync("python3", ["-c", "import boto3"], { encoding: "utf8" }).status === 0;
@@ -25,12 +26,7 @@ const BUCKET = "cli-bucket";
 
 beforeAll(async () => {
   rig = await startRig();
-  s3 = new S3Client({
-    endpoint: rig.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: ROOT_KEY,
-  });
+  s3 = s3Client(rig.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   dir = mkdtempSync(join(tmpdir(), "s3gate-cli-"));
 });

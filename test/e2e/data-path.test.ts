@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { S3Client } from "@aws-sdk/client-s3";
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -16,10 +17,9 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 import { signRequest } from "../helpers/sign.js";
 
 let rig: Rig;
@@ -27,14 +27,7 @@ let s3: S3Client;
 const BUCKET = "e2e-bucket";
 
 const client = (overrides: Partial<S3ClientConfig> = {}): S3Client =>
-  new S3Client({
-    endpoint: rig.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: ROOT_KEY,
-    maxAttempts: 1,
-    ...overrides,
-  });
+  s3Client(rig.endpoint, ROOT_KEY, overrides);
 
 beforeAll(async () => {
   rig = await startRig();

@@ -8,14 +8,14 @@ import { readdirSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { basename } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { S3Client } from "@aws-sdk/client-s3";
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
-import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 import { signRequest } from "../helpers/sign.js";
 import {
   crc32Base64,
@@ -33,13 +33,7 @@ const DATA = randomBytes(3 * 1024 * 1024 + 5);
 
 beforeAll(async () => {
   rig = await startRig();
-  s3 = new S3Client({
-    endpoint: rig.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: ROOT_KEY,
-    maxAttempts: 1,
-  });
+  s3 = s3Client(rig.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 

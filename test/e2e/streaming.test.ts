@@ -7,18 +7,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { S3Client } from "@aws-sdk/client-s3";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 
 let rig: Rig;
 let s3: S3Client;
@@ -38,14 +38,7 @@ class RecordingHandler extends NodeHttpHandler {
 
 beforeAll(async () => {
   rig = await startRig();
-  s3 = new S3Client({
-    endpoint: rig.endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: ROOT_KEY,
-    maxAttempts: 1,
-    requestHandler: new RecordingHandler(),
-  });
+  s3 = s3Client(rig.endpoint, ROOT_KEY, { requestHandler: new RecordingHandler() });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 

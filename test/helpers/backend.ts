@@ -15,6 +15,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { loadConfig } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/app.js";
 import { startCommitGuard } from "../../src/dev/commit-guard.js";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 
 export const BACKEND_KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const ROOT_KEY = {
@@ -230,4 +231,20 @@ export async function startRig(env: Record<string, string> = {}, now?: () => num
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A path-style @aws-sdk/client-s3 client for `endpoint` (the root key unless told otherwise), no retries. */
+export function s3Client(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string } = ROOT_KEY,
+  extra: Partial<S3ClientConfig> = {},
+): S3Client {
+  return new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials,
+    maxAttempts: 1,
+    ...extra,
+  });
 }
