@@ -161,7 +161,7 @@ async function waitHealthy(adminPort) {
 }
 
 async function main() {
-  const nodeFlags = (process.env.S3GATE_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const nodeFlags = (process.env.BENCH_S3GATE_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   const backend = await start([join(here, "backend.mjs")]);
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)]);
   const [gatePort, adminPort] = [await freePort(), await freePort()];
