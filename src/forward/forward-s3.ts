@@ -70,6 +70,7 @@ export async function forwardS3(
     if (!res.writableFinished) abort.emit("abort");
   });
   const t0 = performance.now();
+  ctx.trace.upstreamStart = t0;
   await forwarder.forward(parsed.method, up.target, up.headers, body, res, abort);
   ctx.trace.upstreamMs = performance.now() - t0;
 }

@@ -24,6 +24,8 @@ export interface Trace {
   failedCondition?: { readonly operator: string; readonly key: string; readonly value?: string };
   authMs?: number;
   authorizeMs?: number;
+  /** When the upstream request was sent (performance.now()); the response may close before the forward returns. */
+  upstreamStart?: number;
   upstreamMs?: number;
 }
 
@@ -50,7 +52,10 @@ export function startTrace(
   const socketOut = socket.bytesWritten;
   metrics.inFlight.inc();
   res.once("close", () => {
-    const seconds = (performance.now() - trace.start) / 1000;
+    const end = performance.now();
+    const seconds = (end - trace.start) / 1000;
+    if (trace.upstreamMs === undefined && trace.upstreamStart !== undefined)
+      trace.upstreamMs = end - trace.upstreamStart;
     const status = res.writableFinished ? res.statusCode : 0;
     const bytesIn = socket.bytesRead - socketIn;
     const bytesOut = socket.bytesWritten - socketOut;

@@ -362,6 +362,13 @@ describe("the admin listener", () => {
     );
     expect(metrics).toMatch(/s3gate_errors_total\{code="SignatureDoesNotMatch"\} [1-9]/);
     expect(metrics).toContain("s3gate_requests_in_flight");
+    for (const stage of ["authenticate", "authorize", "upstream"]) {
+      expect(metrics).toMatch(new RegExp(`s3gate_stage_duration_seconds_count\\{stage="${stage}"\\} [1-9]`));
+    }
+    expect(metrics).toMatch(
+      /s3gate_authorization_decisions_total\{operation="GetObject",decision="Root"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/s3gate_authentication_failures_total\{code="InvalidAccessKeyId"\} [1-9]/);
     expect(metrics).toMatch(/s3gate_received_bytes_total [1-9]/);
     expect(metrics).toContain("s3gate_process_resident_memory_bytes");
     expect(metrics).not.toContain(BUCKET);
