@@ -1,6 +1,7 @@
 /** Builds ParsedRequests for classifier tests without a socket. */
 import { collectHeaders, parseQuery, type ParsedRequest } from "../../src/request.js";
 import { percentDecode } from "../../src/encoding.js";
+import { S3Error } from "../../src/errors.js";
 import type { AuthInfo, ClassifyOptions } from "../../src/classify/index.js";
 
 export const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
@@ -51,4 +52,15 @@ export function request(spec: RequestSpec): ParsedRequest {
     secure: spec.secure ?? true,
     receivedAt: NOW,
   };
+}
+
+/** The S3 error code `fn` throws, or undefined when it returns. */
+export function errorCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof S3Error) return err.code;
+    throw err;
+  }
+  return undefined;
 }

@@ -6,8 +6,7 @@ import * as S3 from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, test } from "vitest";
 import { classify, withDeleteObjectsBody, type S3Request } from "../../src/classify/index.js";
-import { S3Error } from "../../src/errors.js";
-import { AUTH, OPTS, request } from "./helpers.js";
+import { AUTH, OPTS, errorCode, request } from "./helpers.js";
 import { capture, capturingClient, toParsed } from "./sdk-capture.js";
 
 const BUCKET = "photos.example";
@@ -212,16 +211,6 @@ function classifyS3(http: Parameters<typeof toParsed>[0]): S3Request {
   const result = classify(toParsed(http), AUTH, OPTS);
   if (result.kind !== "s3") throw new Error("not an S3 request");
   return result;
-}
-
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof S3Error) return err.code;
-    throw err;
-  }
-  return undefined;
 }
 
 test("the SDK offers the commands this test knows, and every one is covered", () => {
