@@ -73,8 +73,8 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   const backend = backendFromConfig(config);
   const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
   const metrics = createMetrics({ storeReady: () => iam.ready() });
-  const hit = metrics.cacheLookups.labels({ result: "hit" });
-  const miss = metrics.cacheLookups.labels({ result: "miss" });
+  const hit = metrics.cacheLookups.series({ result: "hit" }, "hit");
+  const miss = metrics.cacheLookups.series({ result: "miss" }, "miss");
   const keys = {
     get: (id: string) => {
       if (id === root.accessKeyId) return rootRecord;

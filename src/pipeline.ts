@@ -10,9 +10,9 @@ import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } fr
 import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { forwardS3 } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
-import { incLabelled, observeLabelled, type Metrics } from "./observe/metrics.js";
+import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
-import { startTrace, type Trace } from "./observe/trace.js";
+import { Trace } from "./observe/trace.js";
 import { accessDeniedError, decideS3, type CompiledPolicy, type S3Decision } from "./authorize/index.js";
 import {
   authenticateIam,
@@ -46,63 +46,78 @@ export interface PipelineDeps {
   readonly organizationId?: string;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => Promise<void>;
+/** What a request's handler is told by the server once the response has closed. */
+export interface RequestDone {
+  closed(): void;
+}
+
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+) => RequestDone | undefined;
 
 /** Builds the data-plane request handler. */
 export function createPipeline(deps: PipelineDeps): Handler {
-  return async function handle(req, res, expectContinue) {
-    const trace = startTrace(deps.metrics, deps.accessLog, req, res);
+  return function handle(req, res, expectContinue) {
+    const trace = new Trace(deps.metrics, deps.accessLog, req, res);
     res.setHeader(H_REQUEST_ID, trace.requestId);
-    let parsed: ParsedRequest | undefined;
-    let iam = false;
-    try {
-      parsed = parseRequest(req, deps.now());
-      // IAM clients sign the body's hash without sending it: read the (bounded) form body before verifying.
-      iam = deps.iam !== undefined && isIamScope(parsed);
-      const iamBody: IamBody | undefined = iam ? await readIamBody(req, parsed) : undefined;
-      const t0 = performance.now();
-      const auth =
-        iamBody === undefined
-          ? authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth)
-          : authenticateIam(parsed, deps.keys, parsed.receivedAt, deps.auth, iamBody);
-      trace.accessKeyId = auth.principal.accessKeyId;
-      trace.authenticated = true;
-      if (!auth.principal.isRoot)
-        deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
-      const request = classify(parsed, authInfo(auth), deps.classify);
-      trace.authMs = performance.now() - t0;
-      observeLabelled(
-        deps.metrics.stageDuration,
-        { stage: "authenticate" },
-        "authenticate",
-        trace.authMs / 1000,
-      );
-      if (request.kind === "iam") {
-        if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
-        trace.operation = await deps.iam({
-          res,
-          parsed,
-          auth,
-          request,
-          body: iamBody,
-          requestId: trace.requestId,
-        });
-        return;
-      }
-      trace.operation = request.operation;
-      trace.bucket = request.bucket;
-      trace.key = request.key;
-      const authorize = (s3: S3Request): S3Request => authorizeS3(deps, req, auth, s3, trace);
-      await forwardS3(
-        deps.forwarder,
-        { req, res, parsed, auth, expectContinue, trace },
-        authorize(request),
-        authorize,
-      );
-    } catch (err) {
-      writeError(deps, req, res, parsed, trace, err, iam);
-    }
+    void run(deps, req, res, expectContinue, trace);
+    return trace;
   };
+}
+
+async function run(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+  trace: Trace,
+): Promise<void> {
+  let parsed: ParsedRequest | undefined;
+  let iam = false;
+  try {
+    parsed = parseRequest(req, deps.now());
+    // IAM clients sign the body's hash without sending it: read the (bounded) form body before verifying.
+    iam = deps.iam !== undefined && isIamScope(parsed);
+    const iamBody: IamBody | undefined = iam ? await readIamBody(req, parsed) : undefined;
+    const t0 = performance.now();
+    const auth =
+      iamBody === undefined
+        ? authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth)
+        : authenticateIam(parsed, deps.keys, parsed.receivedAt, deps.auth, iamBody);
+    trace.accessKeyId = auth.principal.accessKeyId;
+    trace.authenticated = true;
+    if (!auth.principal.isRoot)
+      deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
+    const request = classify(parsed, authInfo(auth), deps.classify);
+    trace.authMs = performance.now() - t0;
+    deps.metrics.stageDuration.observe({ stage: "authenticate" }, "authenticate", trace.authMs / 1000);
+    if (request.kind === "iam") {
+      if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
+      trace.operation = await deps.iam({
+        res,
+        parsed,
+        auth,
+        request,
+        body: iamBody,
+        requestId: trace.requestId,
+      });
+      return;
+    }
+    trace.operation = request.operation;
+    trace.bucket = request.bucket;
+    trace.key = request.key;
+    const authorize = (s3: S3Request): S3Request => authorizeS3(deps, req, auth, s3, trace);
+    await forwardS3(
+      deps.forwarder,
+      { req, res, parsed, auth, expectContinue, trace },
+      authorize(request),
+      authorize,
+    );
+  } catch (err) {
+    writeError(deps, req, res, parsed, trace, err, iam);
+  }
 }
 
 const authInfo = (auth: Authenticated) => ({
@@ -146,8 +161,7 @@ function authorizeS3(
   trace.decidingStatement = d?.statement;
   trace.failedCondition = d?.failedCondition;
   trace.authorizeMs = performance.now() - t0;
-  incLabelled(
-    deps.metrics.decisions,
+  deps.metrics.decisions.inc(
     { operation: s3.operation, decision: trace.decision },
     s3.operation + trace.decision,
   );
@@ -200,7 +214,7 @@ function writeError(
     : s3ErrorAnswer(req, parsed, trace.requestId, err);
   trace.error = e.code;
   deps.metrics.errors.inc({ code: e.code });
-  if (trace.authenticated !== true) deps.metrics.authFailures.inc({ code: e.code });
+  if (!trace.authenticated) deps.metrics.authFailures.inc({ code: e.code });
   if (!(err instanceof S3Error) && !(err instanceof IamError)) {
     deps.logger.log("error", "internal error", { requestId: trace.requestId, error: String(err) });
   }

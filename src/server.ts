@@ -74,27 +74,24 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
         socket.end();
     }
   };
-  const track = (req: IncomingMessage, res: ServerResponse): void => {
+  // One `close` listener per response: the drain bookkeeping, then the handler's own (metrics, log, abort).
+  const serve = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
     const socket = req.socket as Socket;
     const conn = open(socket);
     conn.busy++;
     state.active.add(res);
     if (state.draining) res.setHeader("connection", "close");
-    res.once("close", () => {
+    const done = handler(req, res, expectContinue);
+    res.on("close", () => {
       state.active.delete(res);
       conn.busy--;
       conn.served = true;
       if (state.draining && conn.busy === 0) socket.end();
+      done?.closed();
     });
   };
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    track(req, res);
-    void handler(req, res, false);
-  });
-  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
-    track(req, res);
-    void handler(req, res, true);
-  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => serve(req, res, false));
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => serve(req, res, true));
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
       socket.destroy();

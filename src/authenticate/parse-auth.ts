@@ -98,26 +98,24 @@ function parseHeaderAuth(req: ParsedRequest, header: string, now: number, opts: 
   const space = header.indexOf(" ");
   const algorithm = space < 0 ? header : header.slice(0, space);
   if (algorithm !== ALGORITHM_SIGV4) throw unsupportedAlgorithm(algorithm);
-  const fields = new Map<string, string>();
+  let credential: string | undefined;
+  let signed: string | undefined;
+  let signature: string | undefined;
   for (const part of header.slice(space + 1).split(",")) {
     const item = part.trim();
     const eq = item.indexOf("=");
     const name = eq < 0 ? item : item.slice(0, eq);
-    if (
-      eq < 0 ||
-      fields.has(name) ||
-      (name !== "Credential" && name !== "SignedHeaders" && name !== "Signature")
-    ) {
+    const value = item.slice(eq + 1);
+    if (eq >= 0 && name === "Credential" && credential === undefined) credential = value;
+    else if (eq >= 0 && name === "SignedHeaders" && signed === undefined) signed = value;
+    else if (eq >= 0 && name === "Signature" && signature === undefined) signature = value;
+    else {
       throw new S3Error(
         "AuthorizationHeaderMalformed",
         `The authorization header is malformed; unexpected '${item}'.`,
       );
     }
-    fields.set(name, item.slice(eq + 1));
   }
-  const credential = fields.get("Credential");
-  const signed = fields.get("SignedHeaders");
-  const signature = fields.get("Signature");
   if (credential === undefined || signed === undefined || signature === undefined) {
     throw new S3Error(
       "AuthorizationHeaderMalformed",
@@ -153,7 +151,11 @@ function parseHeaderAuth(req: ParsedRequest, header: string, now: number, opts: 
   }
   return {
     authType: "REST-HEADER",
-    ...scope,
+    accessKeyId: scope.accessKeyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    scope: scope.scope,
     amzDate,
     signedHeaders,
     signature,
@@ -220,7 +222,11 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
   const payloadHash = fromQuery ?? fromHeader ?? UNSIGNED_PAYLOAD;
   return {
     authType: "REST-QUERY-STRING",
-    ...scope,
+    accessKeyId: scope.accessKeyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
+    scope: scope.scope,
     amzDate,
     signedHeaders,
     signature,
@@ -255,12 +261,22 @@ function parseAmzDateUncached(value: string): number | undefined {
 
 type Scope = Pick<AuthParams, "accessKeyId" | "date" | "region" | "service" | "scope">;
 
+/** Credentials already found well-formed (a client sends the same one all day), keyed by the credential string. */
+const CREDENTIALS_SEEN = new Map<string, Scope>();
+
 function parseCredential(
   credential: string,
   amzDate: string,
   opts: AuthOptions,
   code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError",
 ): Scope {
+  const seen = CREDENTIALS_SEEN.get(credential);
+  if (seen !== undefined) {
+    // Its syntax was checked; what depends on the request and the options is checked again, in the same order.
+    checkCredentialDate(seen.date, amzDate, code);
+    checkCredentialService(seen.service, opts, code);
+    return seen;
+  }
   const parts = credential.split("/");
   if (parts.length !== 5) {
     throw new S3Error(
@@ -271,23 +287,42 @@ function parseCredential(
   const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
   if (!ACCESS_KEY_ID.test(accessKeyId))
     throw new S3Error(code, "The access key id in the credential is malformed.");
+  checkCredentialDate(date, amzDate, code);
+  if (!REGION.test(region)) throw new S3Error(code, `The region '${region}' in the credential is malformed.`);
+  checkCredentialService(service, opts, code);
+  if (terminator !== SCOPE_TERMINATOR) {
+    throw new S3Error(code, `The credential terminator is '${terminator}'; expected 'aws4_request'.`);
+  }
+  const scope = {
+    accessKeyId,
+    date,
+    region,
+    service,
+    scope: `${date}/${region}/${service}/${SCOPE_TERMINATOR}`,
+  };
+  if (CREDENTIALS_SEEN.size >= MEMO_SIZE) CREDENTIALS_SEEN.clear();
+  CREDENTIALS_SEEN.set(credential, scope);
+  return scope;
+}
+
+type ScopeErrorCode = "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError";
+
+function checkCredentialDate(date: string, amzDate: string, code: ScopeErrorCode): void {
   if (date !== amzDate.slice(0, 8)) {
     throw new S3Error(
       code,
       `Invalid credential date "${date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
     );
   }
-  if (!REGION.test(region)) throw new S3Error(code, `The region '${region}' in the credential is malformed.`);
+}
+
+function checkCredentialService(service: string, opts: AuthOptions, code: ScopeErrorCode): void {
   if (!opts.services.has(service)) {
     throw new S3Error(
       code,
       `The credential is scoped to service '${service}'; expected ${[...opts.services].join(" or ")}.`,
     );
   }
-  if (terminator !== SCOPE_TERMINATOR) {
-    throw new S3Error(code, `The credential terminator is '${terminator}'; expected 'aws4_request'.`);
-  }
-  return { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/${SCOPE_TERMINATOR}` };
 }
 
 /**

@@ -3,7 +3,6 @@
  * and bound to their per-key checks, the upstream request built and signed, the answer streamed back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
@@ -64,15 +63,7 @@ export async function forwardS3(
     body = null;
   }
   const up = buildUpstream(forwarder.backend, parsed, s3, payload);
-  // undici takes an EventEmitter as its abort signal: cheaper than an AbortController on every request.
-  const abort = new EventEmitter();
-  res.once("close", () => {
-    if (!res.writableFinished) abort.emit("abort");
-  });
-  const t0 = performance.now();
-  ctx.trace.upstreamStart = t0;
-  await forwarder.forward(parsed.method, up.target, up.headers, body, res, abort);
-  ctx.trace.upstreamMs = performance.now() - t0;
+  await forwarder.forward(parsed.method, up.target, up.headers, body, res, ctx.trace);
 }
 
 const CHECKSUM_HEADERS = [

@@ -5,8 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import type { EventEmitter } from "node:events";
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 import { S3Error } from "../errors.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
 import { EMPTY_SHA256 } from "../constants.js";
@@ -32,6 +31,83 @@ export interface UpstreamResult {
   readonly status: number;
 }
 
+/** What the caller keeps of an upstream request: when it started, how long its headers took, how to abort it. */
+export interface UpstreamLink {
+  upstreamStart: number | undefined;
+  upstreamMs: number | undefined;
+  upstream: { abort(): void } | undefined;
+}
+
+/**
+ * undici dispatch handler that relays the backend's answer into the client response: status and headers
+ * (hop-by-hop dropped), then the body with backpressure (the upstream read pauses while `res` is full).
+ * One object per request, no intermediate stream, promise or abort signal.
+ * https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherdispatchoptions-handler
+ */
+class ResponseRelay implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #aborted = false;
+  #status = 0;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly link: UpstreamLink,
+    private readonly resolve: (result: UpstreamResult) => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    link.upstream = this;
+  }
+
+  /** Aborts the upstream request (the client went away). */
+  abort(): void {
+    this.#aborted = true;
+    this.#controller?.abort(new Error("The client closed the connection."));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#aborted) controller.abort(new Error("The client closed the connection."));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    const link = this.link;
+    if (link.upstreamStart !== undefined) link.upstreamMs = performance.now() - link.upstreamStart;
+    this.#status = statusCode;
+    const res = this.res;
+    try {
+      for (const name in headers) {
+        const value = headers[name];
+        if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
+      }
+      res.writeHead(statusCode);
+    } catch (err) {
+      // A header Node refuses to send: nothing reached the client yet, the pipeline answers with an error.
+      res.removeHeader("content-length");
+      controller.abort(err as Error);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once("drain", () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+    this.resolve({ status: this.#status });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.reject(err);
+  }
+}
+
 export class Forwarder {
   readonly #pool: Pool;
   /** Called when a request fails without any response from the backend (for the upstream-errors metric). */
@@ -54,39 +130,34 @@ export class Forwarder {
   /**
    * Sends the signed request and streams the answer into `res`, status and headers as the backend sent them.
    * Rejects with ServiceUnavailable when the backend cannot be reached before a response started, or with the
-   * body's own error (e.g. a payload hash mismatch), in which case the upstream request was aborted.
+   * body's own error (e.g. a payload hash mismatch), in which case the upstream request was aborted. `link`
+   * receives the timing and the handle with which the response's close aborts the upstream request.
    */
-  async forward(
+  forward(
     method: string,
     target: string,
     headers: Record<string, string>,
     body: Readable | null,
     res: ServerResponse,
-    signal: EventEmitter,
+    link: UpstreamLink,
   ): Promise<UpstreamResult> {
-    let status = 0;
     let bodyError: unknown;
     body?.once("error", (err) => (bodyError = err));
-    try {
-      await this.#pool.stream(
-        { path: target, method, headers, body, signal, opaque: res },
-        ({ statusCode, headers: upstreamHeaders, opaque }) => {
-          status = statusCode;
-          const out = opaque as ServerResponse;
-          for (const [name, value] of Object.entries(upstreamHeaders)) {
-            if (value !== undefined && !HOP_BY_HOP.has(name)) out.setHeader(name, value);
-          }
-          out.writeHead(statusCode);
-          return out;
-        },
+    return new Promise<UpstreamResult>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        if (bodyError !== undefined) reject(bodyError);
+        else if (res.headersSent || res.destroyed) reject(err);
+        else {
+          this.onUnreachable?.();
+          reject(new S3Error("ServiceUnavailable", "The backend is unreachable."));
+        }
+      };
+      link.upstreamStart = performance.now();
+      this.#pool.dispatch(
+        { path: target, method, headers, body },
+        new ResponseRelay(res, link, resolve, fail),
       );
-    } catch (err) {
-      if (bodyError !== undefined) throw bodyError;
-      if (res.headersSent || res.destroyed) throw err;
-      this.onUnreachable?.();
-      throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
-    }
-    return { status };
+    });
   }
 
   /**

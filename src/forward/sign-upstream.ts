@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  */
 import { ALGORITHM_SIGV4, SCOPE_TERMINATOR } from "../constants.js";
-import { canonicalHeaders } from "../authenticate/canonical-headers.js";
+import { trimAll } from "../authenticate/canonical-headers.js";
 import { stringToSign } from "../authenticate/canonical-request.js";
 import { hmacHex, signingKey } from "../authenticate/signing-key.js";
 
@@ -64,8 +64,8 @@ export function signRequest(
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? "" : target.slice(q + 1);
-  const values = new Map<string, readonly string[]>();
-  for (const name of names) values.set(name, [headers[name]!]);
+  let canonicalHeaders = "";
+  for (const name of names) canonicalHeaders += name + ":" + trimAll(headers[name]!) + "\n";
   const signedHeaders = names.join(";");
   const canonical =
     method +
@@ -74,7 +74,7 @@ export function signRequest(
     "\n" +
     canonicalQueryOfTarget(query) +
     "\n" +
-    canonicalHeaders(values, names) +
+    canonicalHeaders +
     "\n" +
     signedHeaders +
     "\n" +

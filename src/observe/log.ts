@@ -23,6 +23,8 @@ export function createLogger(minLevel: Level): Logger {
 }
 
 export interface AccessLog {
+  /** False when access logging is off: callers skip building the entry. */
+  readonly enabled: boolean;
   write(entry: Record<string, unknown>): void;
   close(): void;
 }
@@ -32,7 +34,7 @@ const FLUSH_MS = 100;
 
 /** The access log: `stdout`, `off`, or a file path (appended). */
 export function createAccessLog(where: string): AccessLog {
-  if (where === "off") return { write() {}, close() {} };
+  if (where === "off") return { enabled: false, write() {}, close() {} };
   const fd = where === "stdout" ? 1 : openSync(where, "a", 0o640);
   let buffer = "";
   let timer: NodeJS.Timeout | undefined;
@@ -49,6 +51,7 @@ export function createAccessLog(where: string): AccessLog {
     }
   };
   return {
+    enabled: true,
     write(entry) {
       buffer += JSON.stringify(entry) + "\n";
       if (buffer.length >= FLUSH_BYTES) flush();

@@ -1,32 +1,18 @@
 /**
  * The per-request record the pipeline fills in as the request walks the stages, turned into metrics and one
- * access-log line when the response closes.
+ * access-log line when the response closes. One object of one shape per request, and the only listener on the
+ * response's `close` is the server's, which calls {@link Trace.closed}.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { observeLabelled, statusClass, type Metrics } from "./metrics.js";
+import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessLog } from "./log.js";
 
-export interface Trace {
-  readonly requestId: string;
-  readonly start: number;
-  accessKeyId?: string;
-  operation: string;
-  bucket?: string;
-  key?: string;
-  error?: string;
-  /** Set once authentication succeeded; errors before it count as authentication failures. */
-  authenticated?: boolean;
-  decision?: string;
-  decidingPolicy?: string;
-  decidingVersion?: string;
-  decidingStatement?: string;
-  failedCondition?: { readonly operator: string; readonly key: string; readonly value?: string };
-  authMs?: number;
-  authorizeMs?: number;
-  /** When the upstream request was sent (performance.now()); the response may close before the forward returns. */
-  upstreamStart?: number;
-  upstreamMs?: number;
+export interface FailedCondition {
+  readonly operator: string;
+  readonly key: string;
+  readonly value?: string;
 }
 
 const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
@@ -37,68 +23,96 @@ export function nextRequestId(): string {
   return ID_PREFIX + (idCounter++ >>> 0).toString(16).toUpperCase().padStart(8, "0");
 }
 
-/** Starts a trace; metrics and the access line are written when `res` closes. */
-export function startTrace(
-  metrics: Metrics,
-  accessLog: AccessLog,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Trace {
-  const trace: Trace = { requestId: nextRequestId(), start: performance.now(), operation: "Unknown" };
-  // Keep the socket: Node detaches it from req/res once the response is done.
-  const socket = req.socket;
-  const remote = socket.remoteAddress;
-  const socketIn = socket.bytesRead;
-  const socketOut = socket.bytesWritten;
-  metrics.inFlight.inc();
-  res.once("close", () => {
-    const end = performance.now();
-    const seconds = (end - trace.start) / 1000;
-    if (trace.upstreamMs === undefined && trace.upstreamStart !== undefined)
-      trace.upstreamMs = end - trace.upstreamStart;
-    const status = res.writableFinished ? res.statusCode : 0;
-    const bytesIn = socket.bytesRead - socketIn;
-    const bytesOut = socket.bytesWritten - socketOut;
-    metrics.inFlight.dec();
+export class Trace {
+  readonly requestId = nextRequestId();
+  readonly start = performance.now();
+  accessKeyId: string | undefined = undefined;
+  operation = "Unknown";
+  bucket: string | undefined = undefined;
+  key: string | undefined = undefined;
+  error: string | undefined = undefined;
+  /** Set once authentication succeeded; errors before it count as authentication failures. */
+  authenticated = false;
+  decision: string | undefined = undefined;
+  decidingPolicy: string | undefined = undefined;
+  decidingVersion: string | undefined = undefined;
+  decidingStatement: string | undefined = undefined;
+  failedCondition: FailedCondition | undefined = undefined;
+  authMs: number | undefined = undefined;
+  authorizeMs: number | undefined = undefined;
+  /** When the upstream request was sent (performance.now()). */
+  upstreamStart: number | undefined = undefined;
+  /** From sending the upstream request to its response headers. */
+  upstreamMs: number | undefined = undefined;
+  /** The upstream request in progress, aborted when the response closes before it finished. */
+  upstream: { abort(): void } | undefined = undefined;
+  // Kept: Node detaches the socket from req/res once the response is done.
+  readonly #socket: Socket;
+  readonly #socketIn: number;
+  readonly #socketOut: number;
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly accessLog: AccessLog,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.#socket = req.socket;
+    this.#socketIn = this.#socket.bytesRead;
+    this.#socketOut = this.#socket.bytesWritten;
+    metrics.inFlight.value++;
+  }
+
+  /** The response has closed (sent, or cut short): abort what still runs upstream, record metrics and the log. */
+  closed(): void {
+    const res = this.res;
+    const finished = res.writableFinished;
+    if (!finished) this.upstream?.abort();
+    const metrics = this.metrics;
+    const seconds = (performance.now() - this.start) / 1000;
+    const status = finished ? res.statusCode : 0;
+    const bytesIn = this.#socket.bytesRead - this.#socketIn;
+    const bytesOut = this.#socket.bytesWritten - this.#socketOut;
+    metrics.inFlight.value--;
     const cls = statusClass(status);
-    observeLabelled(
-      metrics.requestDuration,
-      { operation: trace.operation, status_class: cls },
-      trace.operation + cls,
+    metrics.requestDuration.observe(
+      { operation: this.operation, status_class: cls },
+      this.operation + cls,
       seconds,
     );
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
-    if (trace.authorizeMs !== undefined) {
-      observeLabelled(metrics.stageDuration, { stage: "authorize" }, "authorize", trace.authorizeMs / 1000);
+    if (this.authorizeMs !== undefined) {
+      metrics.stageDuration.observe({ stage: "authorize" }, "authorize", this.authorizeMs / 1000);
     }
-    if (trace.upstreamMs !== undefined)
-      observeLabelled(metrics.stageDuration, { stage: "upstream" }, "upstream", trace.upstreamMs / 1000);
-    accessLog.write({
+    if (this.upstreamMs !== undefined) {
+      metrics.stageDuration.observe({ stage: "upstream" }, "upstream", this.upstreamMs / 1000);
+    }
+    if (!this.accessLog.enabled) return;
+    this.accessLog.write({
       time: new Date().toISOString(),
-      requestId: trace.requestId,
-      remote,
-      method: req.method,
-      accessKeyId: trace.accessKeyId,
-      operation: trace.operation,
-      bucket: trace.bucket,
-      key: trace.key,
+      requestId: this.requestId,
+      remote: this.#socket.remoteAddress,
+      method: this.req.method,
+      accessKeyId: this.accessKeyId,
+      operation: this.operation,
+      bucket: this.bucket,
+      key: this.key,
       status,
-      error: trace.error,
-      decision: trace.decision,
-      policy: trace.decidingPolicy,
-      policyVersion: trace.decidingVersion,
-      statement: trace.decidingStatement,
-      failedCondition: trace.failedCondition,
+      error: this.error,
+      decision: this.decision,
+      policy: this.decidingPolicy,
+      policyVersion: this.decidingVersion,
+      statement: this.decidingStatement,
+      failedCondition: this.failedCondition,
       bytesIn,
       bytesOut,
       durationMs: round(seconds * 1000),
-      authMs: round(trace.authMs),
-      authorizeMs: round(trace.authorizeMs),
-      upstreamMs: round(trace.upstreamMs),
+      authMs: round(this.authMs),
+      authorizeMs: round(this.authorizeMs),
+      upstreamMs: round(this.upstreamMs),
     });
-  });
-  return trace;
+  }
 }
 
 const round = (ms: number | undefined): number | undefined =>

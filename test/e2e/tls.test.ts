@@ -167,7 +167,7 @@ describe.skipIf(!HAS_OPENSSL)("TLS and the request", () => {
   it("marks requests on a TLS socket secure (aws:SecureTransport) and plain ones not", async () => {
     const pair = makeCertificate("unit", 1, false);
     const seen: boolean[] = [];
-    const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const handler = (req: IncomingMessage, res: ServerResponse): undefined => {
       seen.push(parseRequest(req, Date.now()).secure);
       res.end("ok");
     };
