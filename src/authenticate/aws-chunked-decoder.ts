@@ -7,7 +7,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
-import { createHash, createHmac, timingSafeEqual, type Hash } from "node:crypto";
+import { createHash, timingSafeEqual, type Hash } from "node:crypto";
+import { hmac } from "./signing-key.js";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
 import { EMPTY_SHA256, H_TRAILER_SIGNATURE } from "../constants.js";
@@ -190,7 +191,7 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   #verify(toSign: string, provided: string): void {
-    const expected = createHmac("sha256", this.#opts.signing!.key).update(toSign).digest();
+    const expected = hmac(this.#opts.signing!.key, toSign, "buffer");
     if (!timingSafeEqual(expected, Buffer.from(provided, "hex"))) {
       throw new S3Error("SignatureDoesNotMatch", undefined, [["StringToSign", toSign]]);
     }

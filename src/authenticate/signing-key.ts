@@ -55,16 +55,24 @@ function padsOf(key: Buffer): Pads {
 }
 
 /**
- * HMAC-SHA256 of `data` under `key`, hex. A signing key (32 bytes) is used for many messages: its pads are
- * computed once and the HMAC is two one-shot hashes, which costs less than a `createHmac` object per message.
- * Anything else (longer keys or messages) goes through `createHmac`; the tests check both agree.
+ * HMAC-SHA256 of `data` under `key`. A signing key (32 bytes) is used for many messages: its pads are computed
+ * once and the HMAC is two one-shot hashes, which costs less than a `createHmac` object per message. Anything
+ * else (longer keys or messages) goes through `createHmac`; the tests check both agree.
  */
-export function hmacHex(key: Buffer, data: string): string {
+export function hmac(key: Buffer, data: string, encoding: "hex"): string;
+export function hmac(key: Buffer, data: string, encoding: "buffer"): Buffer;
+export function hmac(key: Buffer, data: string, encoding: "hex" | "buffer"): string | Buffer {
   if (key.length > BLOCK || data.length * 3 > MESSAGE_ROOM) {
-    return createHmac("sha256", key).update(data).digest("hex");
+    const h = createHmac("sha256", key).update(data);
+    return encoding === "hex" ? h.digest("hex") : h.digest();
   }
   const { inner, outer } = padsOf(key);
   const n = inner.write(data, BLOCK, "utf8");
   hash("sha256", inner.subarray(0, BLOCK + n), "buffer").copy(outer, BLOCK);
-  return hash("sha256", outer, "hex");
+  return encoding === "hex" ? hash("sha256", outer, "hex") : hash("sha256", outer, "buffer");
+}
+
+/** HMAC-SHA256 of `data` under `key`, hex. */
+export function hmacHex(key: Buffer, data: string): string {
+  return hmac(key, data, "hex");
 }

@@ -4,7 +4,7 @@ import { S3Error } from "../errors.js";
 import { Q_SIGNATURE } from "../constants.js";
 import type { AuthParams } from "./parse-auth.js";
 import { canonicalRequest, stringToSign } from "./canonical-request.js";
-import { hmacHex, signingKey } from "./signing-key.js";
+import { hmac, signingKey } from "./signing-key.js";
 
 /** A secret that no key has: unknown keys are verified against it so both paths cost the same. */
 const DUMMY_SECRET = "s3gate-no-such-key-00000000000000000000";
@@ -34,8 +34,8 @@ export function verifySignature(
   const canonical = canonicalRequest(req, params.signedHeaders, payloadHash, omit);
   const toSign = stringToSign(params.amzDate, params.scope, canonical);
   const key = signingKey(secret ?? DUMMY_SECRET, params.date, params.region, params.service);
-  const expected = hmacHex(key, toSign);
-  const equal = timingSafeEqual(Buffer.from(expected, "latin1"), Buffer.from(params.signature, "latin1"));
+  // parseAuth checked the signature is 64 lower-case hex digits: 32 bytes, as the HMAC.
+  const equal = timingSafeEqual(hmac(key, toSign, "buffer"), Buffer.from(params.signature, "hex"));
   if (secret === undefined) {
     throw new S3Error("InvalidAccessKeyId", undefined, [["AWSAccessKeyId", params.accessKeyId]]);
   }

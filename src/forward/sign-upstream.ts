@@ -80,8 +80,17 @@ export function signRequest(
     "\n" +
     headers["x-amz-content-sha256"]!;
   const date = amzDate.slice(0, 8);
-  const scope = `${date}/${region}/${service}/${SCOPE_TERMINATOR}`;
+  const scope = date + "/" + region + "/" + service + "/" + SCOPE_TERMINATOR;
   const key = signingKey(credentials.secretAccessKey, date, region, service);
   const signature = hmacHex(key, stringToSign(amzDate, scope, canonical));
-  headers.authorization = `${ALGORITHM_SIGV4} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  headers.authorization =
+    ALGORITHM_SIGV4 +
+    " Credential=" +
+    credentials.accessKeyId +
+    "/" +
+    scope +
+    ", SignedHeaders=" +
+    signedHeaders +
+    ", Signature=" +
+    signature;
 }

@@ -90,7 +90,7 @@ export class Trace {
     }
     if (!this.accessLog.enabled) return;
     this.accessLog.write({
-      time: new Date().toISOString(),
+      time: isoNow(),
       requestId: this.requestId,
       remote: this.#socket.remoteAddress,
       method: this.req.method,
@@ -113,6 +113,19 @@ export class Trace {
       upstreamMs: round(this.upstreamMs),
     });
   }
+}
+
+let lastMs = -1;
+let lastIso = "";
+
+/** The current time in ISO 8601 with milliseconds, formatted once per millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 const round = (ms: number | undefined): number | undefined =>

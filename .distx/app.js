@@ -1,0 +1,125 @@
+import { createPipeline } from "./pipeline.js";
+import { beginDrain, createAdminServer, createDataServer, listen, stopServer, } from "./server.js";
+import { loadTlsMaterial, watchTls } from "./tls.js";
+import { Forwarder } from "./forward/forwarder.js";
+import { createMetrics } from "./observe/metrics.js";
+import { createAccessLog, createLogger } from "./observe/log.js";
+import { loadRootCredentials } from "./iam/root-credentials.js";
+import { startIam } from "./iam/index.js";
+/** Parses the backend URL into origin and Host header. */
+export function backendFromConfig(config) {
+    if (config.backendUrl === undefined)
+        throw new Error("S3GATE_BACKEND_URL: required");
+    const m = /^(https?):\/\/([^/]+)$/.exec(config.backendUrl);
+    const scheme = m[1];
+    let host = m[2];
+    if ((scheme === "http" && host.endsWith(":80")) || (scheme === "https" && host.endsWith(":443"))) {
+        host = host.slice(0, host.lastIndexOf(":"));
+    }
+    return {
+        origin: config.backendUrl,
+        host,
+        region: config.backendRegion,
+        credentials: config.backendAccessKeyId !== undefined && config.backendSecretAccessKey !== undefined
+            ? { accessKeyId: config.backendAccessKeyId, secretAccessKey: config.backendSecretAccessKey }
+            : undefined,
+    };
+}
+/** Starts s3gate with a validated configuration. */
+export async function startGateway(config, opts = {}) {
+    const logger = createLogger(config.logLevel);
+    const root = loadRootCredentials(config.dataDir, {
+        accessKeyId: config.rootAccessKeyId,
+        secretAccessKey: config.rootSecretAccessKey,
+    });
+    const rootRecord = { secret: root.secretAccessKey, isRoot: true, active: true };
+    const backend = backendFromConfig(config);
+    const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
+    const metrics = createMetrics({ storeReady: () => iam.ready() });
+    const hit = metrics.cacheLookups.series({ result: "hit" }, "hit");
+    const miss = metrics.cacheLookups.series({ result: "miss" }, "miss");
+    const keys = {
+        get: (id) => {
+            if (id === root.accessKeyId)
+                return rootRecord;
+            const record = iam.cache.get(id);
+            (record === undefined ? miss : hit).inc();
+            return record;
+        },
+    };
+    const accessLog = createAccessLog(config.accessLog);
+    const forwarder = new Forwarder(backend, {
+        connections: config.upstreamConnections,
+        timeoutMs: config.upstreamTimeoutMs,
+    });
+    forwarder.onUnreachable = () => metrics.upstreamErrors.inc();
+    const handler = createPipeline({
+        keys,
+        forwarder,
+        auth: { services: new Set(["s3", "iam"]) },
+        iam: iam.api,
+        keyUsed: (id, service, region) => iam.cache.recordUse(id, service, region),
+        principalPolicies: (id) => iam.cache.principalPolicies(id),
+        protectedBucket: config.store === "s3" ? config.storeBucket : undefined,
+        organizationId: config.organizationId,
+        listBucketsFilter: config.listBucketsFilter,
+        classify: {
+            baseDomains: config.baseDomains,
+            iamHosts: config.iamHosts,
+            trustedProxies: config.trustedProxies,
+            now: opts.now ?? Date.now,
+        },
+        metrics,
+        accessLog,
+        logger,
+        now: opts.now ?? Date.now,
+    });
+    const tlsFiles = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+        ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
+        : undefined;
+    const tls = tlsFiles === undefined ? undefined : loadTlsMaterial(tlsFiles);
+    if (tls !== undefined)
+        metrics.tlsCertificateExpiry.set(tls.expiresAt / 1000);
+    const dataServer = createDataServer(handler, {
+        requestTimeoutMs: config.requestTimeoutMs,
+        tls: tls?.options,
+    });
+    const stopWatching = tlsFiles === undefined || !("setSecureContext" in dataServer)
+        ? () => { }
+        : watchTls(dataServer, tlsFiles, config.tlsReloadIntervalMs, logger, (m) => metrics.tlsCertificateExpiry.set(m.expiresAt / 1000));
+    let draining = false;
+    const adminServer = createAdminServer({
+        registry: metrics.registry,
+        ready: async () => {
+            const up = await forwarder.ping(2000);
+            metrics.backendUp.set(up ? 1 : 0);
+            return up && iam.ready();
+        },
+        draining: () => draining,
+    });
+    const data = await listen(dataServer, config.listen);
+    const admin = await listen(adminServer, config.adminListen);
+    return {
+        data,
+        admin,
+        root,
+        logger,
+        iam,
+        tls: tls !== undefined,
+        drain() {
+            draining = true;
+            beginDrain(dataServer);
+        },
+        async close(drainMs = 0) {
+            draining = true;
+            stopWatching();
+            const result = await stopServer(dataServer, drainMs);
+            await stopServer(adminServer, 0);
+            await iam.close();
+            await forwarder.close();
+            accessLog.close();
+            return result;
+        },
+    };
+}
+//# sourceMappingURL=app.js.map

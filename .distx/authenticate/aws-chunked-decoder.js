@@ -1,0 +1,210 @@
+/**
+ * Decodes an aws-chunked body as it streams: strict framing, every chunk signature verified in order and
+ * chained from the seed signature, the trailer (and its signature) checked, the decoded length compared with
+ * `x-amz-decoded-content-length`, and the declared digests computed over the decoded bytes. The last decoded
+ * piece is held back until every check has passed, so an upstream request with the decoded Content-Length is
+ * never completed with bytes that failed one: on a failure the stream errors and the upstream request aborts.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Transform } from "node:stream";
+import { S3Error } from "../errors.js";
+import { EMPTY_SHA256, H_TRAILER_SIGNATURE } from "../constants.js";
+import { MAX_CHUNK_LINE_BYTES, parseChunkLine } from "./chunk-line.js";
+import { chunkStringToSign, trailerSha256, trailerStringToSign } from "./chunk-signature.js";
+import { checksumCheck } from "./digest-checks.js";
+import { CHECKSUM_ALGORITHMS } from "./checksums.js";
+import { parseTrailerLine } from "./trailer.js";
+var State;
+(function (State) {
+    State[State["ChunkLine"] = 0] = "ChunkLine";
+    State[State["ChunkData"] = 1] = "ChunkData";
+    State[State["ChunkDataEnd"] = 2] = "ChunkDataEnd";
+    State[State["Trailer"] = 3] = "Trailer";
+    State[State["FinalCrlf"] = 4] = "FinalCrlf";
+    State[State["Done"] = 5] = "Done";
+})(State || (State = {}));
+const CR = 13;
+const LF = 10;
+const framing = (detail) => new S3Error("InvalidRequest", `The aws-chunked body is malformed: ${detail}.`);
+/** The aws-chunked decoder (a Transform: encoded body in, decoded payload out). */
+export class AwsChunkedDecoder extends Transform {
+    #opts;
+    #state = State.ChunkLine;
+    #line = [];
+    #lineBytes = 0;
+    #remaining = 0;
+    #crlf = 0;
+    #chunkSignature;
+    #previousSignature;
+    #chunkHash;
+    #decoded = 0;
+    #held;
+    #trailers = [];
+    #trailerSignature;
+    /** The declared trailer's checksum, computed as the data streams (its value arrives at the end). */
+    #trailerDigest;
+    constructor(opts) {
+        super({ highWaterMark: 1 << 20 });
+        this.#opts = opts;
+        this.#previousSignature = opts.signing?.seedSignature;
+        this.#trailerDigest =
+            opts.trailer === undefined ? undefined : CHECKSUM_ALGORITHMS.get(opts.trailer)?.create();
+    }
+    _transform(chunk, _enc, done) {
+        try {
+            this.#consume(chunk);
+        }
+        catch (err) {
+            done(err);
+            return;
+        }
+        done();
+    }
+    _flush(done) {
+        if (this.#state !== State.Done) {
+            done(new S3Error("IncompleteBody", "The aws-chunked body ended before its final chunk and trailers."));
+            return;
+        }
+        this.#opts.digests.verify().then(() => done(null, this.#held), (err) => done(err));
+    }
+    #consume(buf) {
+        let pos = 0;
+        while (pos < buf.length) {
+            switch (this.#state) {
+                case State.ChunkData: {
+                    const n = Math.min(this.#remaining, buf.length - pos);
+                    const piece = buf.subarray(pos, pos + n);
+                    this.#chunkHash?.update(piece);
+                    this.#opts.digests.update(piece);
+                    this.#trailerDigest?.update(piece);
+                    this.#emit(piece);
+                    this.#remaining -= n;
+                    pos += n;
+                    if (this.#remaining === 0)
+                        this.#state = State.ChunkDataEnd;
+                    break;
+                }
+                case State.ChunkDataEnd: {
+                    if (buf[pos] !== (this.#crlf === 0 ? CR : LF))
+                        throw framing("chunk data is not followed by CRLF");
+                    pos++;
+                    if (++this.#crlf === 2) {
+                        this.#crlf = 0;
+                        this.#endChunk(this.#chunkHash?.digest("hex"));
+                        this.#state = State.ChunkLine;
+                    }
+                    break;
+                }
+                case State.Done:
+                    throw framing("data follows the final chunk");
+                default: {
+                    const lf = buf.indexOf(LF, pos);
+                    const end = lf < 0 ? buf.length : lf + 1;
+                    this.#lineBytes += end - pos;
+                    if (this.#lineBytes > MAX_CHUNK_LINE_BYTES)
+                        throw framing("a chunk or trailer line is too long");
+                    this.#line.push(buf.subarray(pos, end));
+                    pos = end;
+                    if (lf >= 0)
+                        this.#onLine(this.#takeLine());
+                }
+            }
+        }
+    }
+    #takeLine() {
+        const bytes = this.#line.length === 1 ? this.#line[0] : Buffer.concat(this.#line);
+        this.#line = [];
+        this.#lineBytes = 0;
+        if (bytes.length < 2 || bytes[bytes.length - 2] !== CR)
+            throw framing("a line does not end with CRLF");
+        return bytes.toString("latin1", 0, bytes.length - 2);
+    }
+    #onLine(line) {
+        if (this.#state === State.ChunkLine)
+            this.#onChunkLine(line);
+        else if (this.#state === State.Trailer)
+            this.#onTrailerLine(line);
+        else if (line === "")
+            this.#state = State.Done;
+        else
+            throw framing("the final chunk is not followed by an empty line");
+    }
+    #onChunkLine(line) {
+        const { size, signature } = parseChunkLine(line, this.#opts.signing !== undefined);
+        this.#chunkSignature = signature;
+        if (size > this.#opts.decodedLength - this.#decoded) {
+            throw new S3Error("InvalidRequest", "The aws-chunked body decodes to more bytes than x-amz-decoded-content-length declares.");
+        }
+        if (size > 0) {
+            this.#remaining = size;
+            this.#decoded += size;
+            this.#chunkHash = this.#opts.signing === undefined ? undefined : createHash("sha256");
+            this.#state = State.ChunkData;
+            return;
+        }
+        this.#endChunk(EMPTY_SHA256);
+        if (this.#decoded !== this.#opts.decodedLength) {
+            throw new S3Error("IncompleteBody", "The aws-chunked body decodes to fewer bytes than x-amz-decoded-content-length declares.");
+        }
+        this.#state = this.#opts.trailer === undefined ? State.FinalCrlf : State.Trailer;
+    }
+    /** Verifies the signature of the chunk just read (signed modes) and chains it. */
+    #endChunk(dataSha256) {
+        const signing = this.#opts.signing;
+        if (signing === undefined)
+            return;
+        const toSign = chunkStringToSign(signing.amzDate, signing.scope, this.#previousSignature, dataSha256);
+        this.#verify(toSign, this.#chunkSignature);
+        this.#previousSignature = this.#chunkSignature;
+    }
+    #verify(toSign, provided) {
+        const expected = createHmac("sha256", this.#opts.signing.key).update(toSign).digest();
+        if (!timingSafeEqual(expected, Buffer.from(provided, "hex"))) {
+            throw new S3Error("SignatureDoesNotMatch", undefined, [["StringToSign", toSign]]);
+        }
+    }
+    #onTrailerLine(line) {
+        const signed = this.#opts.signing !== undefined;
+        if (line !== "") {
+            const [name, value] = parseTrailerLine(line);
+            if (this.#trailerSignature !== undefined)
+                throw new S3Error("MalformedTrailerError");
+            if (name === H_TRAILER_SIGNATURE && signed) {
+                if (!/^[0-9a-f]{64}$/.test(value))
+                    throw new S3Error("MalformedTrailerError");
+                this.#trailerSignature = value;
+            }
+            else if (name === this.#opts.trailer && this.#trailers.length === 0) {
+                this.#trailers.push([name, value]);
+            }
+            else {
+                throw new S3Error("MalformedTrailerError", `The trailer ${name} was not declared in x-amz-trailer.`);
+            }
+            return;
+        }
+        if (this.#trailers.length !== 1) {
+            throw new S3Error("MalformedTrailerError", `The declared trailer ${this.#opts.trailer} is missing.`);
+        }
+        if (signed) {
+            if (this.#trailerSignature === undefined) {
+                throw new S3Error("SignatureDoesNotMatch", "The trailer carries no x-amz-trailer-signature.");
+            }
+            const s = this.#opts.signing;
+            const toSign = trailerStringToSign(s.amzDate, s.scope, this.#previousSignature, trailerSha256(this.#trailers));
+            this.#verify(toSign, this.#trailerSignature);
+        }
+        const [name, value] = this.#trailers[0];
+        this.#opts.digests.add(checksumCheck(name, value, "trailer", this.#trailerDigest));
+        this.#state = State.Done;
+    }
+    /** Releases the previous piece and holds this one: the last piece goes out only from _flush. */
+    #emit(piece) {
+        const held = this.#held;
+        this.#held = piece;
+        if (held !== undefined)
+            this.push(held);
+    }
+}
+//# sourceMappingURL=aws-chunked-decoder.js.map

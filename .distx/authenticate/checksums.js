@@ -1,0 +1,54 @@
+/**
+ * The flexible checksums S3 accepts in `x-amz-checksum-*` headers and aws-chunked trailers, keyed by header name:
+ * each computes the base64 digest of the decoded object bytes, fed in pieces.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+ */
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { Crc32c } from "@aws-crypto/crc32c";
+import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
+function uint32(n) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n >>> 0);
+    return b;
+}
+function crc32Digest() {
+    let value = 0;
+    return {
+        update: (data) => void (value = crc32(data, value)),
+        digest: () => Promise.resolve(uint32(value)),
+    };
+}
+function crc32cDigest() {
+    const c = new Crc32c();
+    return { update: (data) => void c.update(data), digest: () => Promise.resolve(uint32(c.digest())) };
+}
+function crc64nvmeDigest() {
+    const c = new Crc64Nvme();
+    return { update: (data) => c.update(data), digest: async () => Buffer.from(await c.digest()) };
+}
+function hashDigest(algorithm) {
+    return () => {
+        const h = createHash(algorithm);
+        return { update: (data) => void h.update(data), digest: () => Promise.resolve(h.digest()) };
+    };
+}
+/** `x-amz-checksum-<algorithm>` → its algorithm. A Map, so no prototype key can be looked up. */
+export const CHECKSUM_ALGORITHMS = new Map([
+    ["x-amz-checksum-crc32", { name: "CRC32", bytes: 4, create: crc32Digest }],
+    ["x-amz-checksum-crc32c", { name: "CRC32C", bytes: 4, create: crc32cDigest }],
+    ["x-amz-checksum-crc64nvme", { name: "CRC64NVME", bytes: 8, create: crc64nvmeDigest }],
+    ["x-amz-checksum-sha1", { name: "SHA1", bytes: 20, create: hashDigest("sha1") }],
+    ["x-amz-checksum-sha256", { name: "SHA256", bytes: 32, create: hashDigest("sha256") }],
+]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Decodes a base64 digest strictly (canonical padding, exact length); `undefined` when it is not one. */
+export function decodeDigest(value, bytes) {
+    if (!BASE64.test(value))
+        return undefined;
+    const out = Buffer.from(value, "base64");
+    if (out.length !== bytes || out.toString("base64") !== value)
+        return undefined;
+    return out;
+}
+//# sourceMappingURL=checksums.js.map

@@ -1,0 +1,148 @@
+import { singleHeader } from "../request.js";
+import { S3Error } from "../errors.js";
+import { AWS_CHUNKED, EMPTY_SHA256, H_CONTENT_ENCODING, H_CONTENT_LENGTH, H_DECODED_CONTENT_LENGTH, H_SDK_CHECKSUM_ALGORITHM, H_TRAILER, H_TRANSFER_ENCODING, STREAMING_ECDSA_PAYLOAD, STREAMING_ECDSA_PAYLOAD_TRAILER, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, } from "../constants.js";
+import { DigestVerifier } from "./payload-sha256.js";
+import { checksumHeaderNames, DigestSet, headerDigestChecks, sha256Check } from "./digest-checks.js";
+import { AwsChunkedDecoder } from "./aws-chunked-decoder.js";
+import { parseDeclaredTrailer } from "./trailer.js";
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const DECODED_LENGTH = /^(0|[1-9][0-9]{0,12})$/;
+const UNKNOWN_MODE = "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.";
+/** Wraps the body according to its payload mode. */
+export function requestPayload(req, parsed, auth, opts) {
+    const payloadHash = auth.params.payloadHash ?? "";
+    const contentLength = singleHeader(parsed, H_CONTENT_LENGTH);
+    const hasBody = parsed.headers.has(H_TRANSFER_ENCODING) || (contentLength !== undefined && contentLength !== "0");
+    const encodings = contentEncodings(parsed);
+    if (payloadHash.startsWith("STREAMING-")) {
+        return streamingPayload(req, parsed, auth, opts, payloadHash, hasBody, encodings);
+    }
+    if (encodings.includes(AWS_CHUNKED)) {
+        throw new S3Error("InvalidRequest", "Content-Encoding aws-chunked requires a STREAMING-* x-amz-content-sha256.");
+    }
+    if (parsed.headers.has(H_TRAILER) || parsed.headers.has(H_DECODED_CONTENT_LENGTH)) {
+        throw new S3Error("InvalidRequest", "x-amz-trailer and x-amz-decoded-content-length require a STREAMING-* x-amz-content-sha256.");
+    }
+    const checks = headerDigestChecks(parsed, opts.checksumHeaders);
+    const plain = (upstreamHash) => {
+        if (!hasBody && checks.length === 0)
+            return {
+                body: null,
+                contentLength,
+                upstreamHash,
+                headerChanges: NO_CHANGES,
+                checkBeforeForwarding: false,
+            };
+        return {
+            body: verify(req, new DigestVerifier(new DigestSet(checks))),
+            contentLength,
+            upstreamHash,
+            headerChanges: NO_CHANGES,
+            checkBeforeForwarding: !hasBody,
+        };
+    };
+    if (payloadHash === UNSIGNED_PAYLOAD)
+        return plain(UNSIGNED_PAYLOAD);
+    if (HEX_SHA256.test(payloadHash)) {
+        if (!hasBody && payloadHash !== EMPTY_SHA256)
+            throw new S3Error("XAmzContentSHA256Mismatch");
+        // A request without a body whose signed hash is the empty string's (every SDK GET) has nothing to check.
+        if (hasBody)
+            checks.unshift(sha256Check(payloadHash));
+        return plain(payloadHash);
+    }
+    throw new S3Error("InvalidArgument", UNKNOWN_MODE);
+}
+const NO_CHANGES = new Map();
+function streamingPayload(req, parsed, auth, opts, mode, hasBody, encodings) {
+    if (mode === STREAMING_ECDSA_PAYLOAD || mode === STREAMING_ECDSA_PAYLOAD_TRAILER) {
+        throw new S3Error("InvalidRequest", `${mode} needs SigV4a, which is not supported; please use AWS4-HMAC-SHA256.`);
+    }
+    const signed = mode === STREAMING_PAYLOAD || mode === STREAMING_PAYLOAD_TRAILER;
+    const withTrailer = mode === STREAMING_PAYLOAD_TRAILER || mode === STREAMING_UNSIGNED_PAYLOAD_TRAILER;
+    if (!signed && !withTrailer)
+        throw new S3Error("InvalidArgument", UNKNOWN_MODE);
+    if (auth.params.authType !== "REST-HEADER") {
+        throw new S3Error("InvalidRequest", `${mode} requires Authorization header authentication, not a presigned URL.`);
+    }
+    const decoded = singleHeader(parsed, H_DECODED_CONTENT_LENGTH);
+    if (decoded === undefined) {
+        throw new S3Error("MissingContentLength", "An aws-chunked body requires the x-amz-decoded-content-length header.");
+    }
+    if (!DECODED_LENGTH.test(decoded)) {
+        throw new S3Error("InvalidArgument", "x-amz-decoded-content-length must be a decimal byte count.");
+    }
+    const declaredTrailer = singleHeader(parsed, H_TRAILER);
+    if (withTrailer && declaredTrailer === undefined) {
+        throw new S3Error("InvalidRequest", `${mode} requires the x-amz-trailer header.`);
+    }
+    if (!withTrailer && declaredTrailer !== undefined) {
+        throw new S3Error("InvalidRequest", `x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256, not ${mode}.`);
+    }
+    const trailer = declaredTrailer === undefined ? undefined : parseDeclaredTrailer(declaredTrailer);
+    if (trailer !== undefined && checksumHeaderNames(parsed).length > 0) {
+        throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+    }
+    if (!hasBody)
+        throw new S3Error("IncompleteBody", "An aws-chunked body must end with its final chunk.");
+    const decoder = new AwsChunkedDecoder({
+        signing: signed
+            ? {
+                key: auth.signature.key,
+                seedSignature: auth.signature.signature,
+                amzDate: auth.params.amzDate,
+                scope: auth.params.scope,
+            }
+            : undefined,
+        trailer,
+        decodedLength: Number(decoded),
+        digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders)),
+    });
+    const rest = encodings.filter((e) => e !== AWS_CHUNKED);
+    const headerChanges = new Map([
+        [H_CONTENT_ENCODING, rest.length === 0 ? undefined : rest.join(",")],
+    ]);
+    // The trailer's checksum is consumed (verified) here and cannot reach the backend ahead of the body.
+    if (trailer !== undefined)
+        headerChanges.set(H_SDK_CHECKSUM_ALGORITHM, undefined);
+    return {
+        body: verify(req, decoder),
+        contentLength: decoded,
+        upstreamHash: UNSIGNED_PAYLOAD,
+        headerChanges,
+        checkBeforeForwarding: decoded === "0",
+    };
+}
+/** Content-Encoding values, split on commas, trimmed and lower-cased, empty ones dropped. */
+function contentEncodings(parsed) {
+    const values = parsed.headers.get(H_CONTENT_ENCODING) ?? [];
+    return values
+        .flatMap((v) => v.split(","))
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== "");
+}
+/** Pipes the client body into a checking Transform. */
+function verify(req, check) {
+    // Not stream.pipeline: a failed check must not destroy the client socket before the error is answered.
+    req.on("error", (err) => check.destroy(err));
+    req.pipe(check);
+    return check;
+}
+/** Reads a (verified) body whole, refusing more than `max` bytes: for the small XML bodies s3gate must parse. */
+export async function readBody(payload, max) {
+    if (payload.contentLength !== undefined && Number(payload.contentLength) > max) {
+        throw new S3Error("MaxMessageLengthExceeded");
+    }
+    if (payload.body === null)
+        return Buffer.alloc(0);
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of payload.body) {
+        size += chunk.length;
+        if (size > max)
+            throw new S3Error("MaxMessageLengthExceeded");
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+//# sourceMappingURL=payload.js.map

@@ -1,0 +1,37 @@
+import { timingSafeEqual } from "node:crypto";
+import { S3Error } from "../errors.js";
+import { Q_SIGNATURE } from "../constants.js";
+import { canonicalRequest, stringToSign } from "./canonical-request.js";
+import { hmacHex, signingKey } from "./signing-key.js";
+/** A secret that no key has: unknown keys are verified against it so both paths cost the same. */
+const DUMMY_SECRET = "s3gate-no-such-key-00000000000000000000";
+/**
+ * Recomputes the request's SigV4 signature and compares it in constant time. `secret` is `undefined` for an
+ * unknown or disabled key (→ InvalidAccessKeyId after the same work); `bodyHash` is the body's SHA-256 when
+ * the payload hash is not carried in a header.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
+ */
+export function verifySignature(req, params, secret, bodyHash) {
+    const payloadHash = params.payloadHash ?? bodyHash;
+    if (payloadHash === undefined)
+        throw new S3Error("InternalError");
+    const omit = params.authType === "REST-QUERY-STRING" ? Q_SIGNATURE : undefined;
+    const canonical = canonicalRequest(req, params.signedHeaders, payloadHash, omit);
+    const toSign = stringToSign(params.amzDate, params.scope, canonical);
+    const key = signingKey(secret ?? DUMMY_SECRET, params.date, params.region, params.service);
+    const expected = hmacHex(key, toSign);
+    const equal = timingSafeEqual(Buffer.from(expected, "latin1"), Buffer.from(params.signature, "latin1"));
+    if (secret === undefined) {
+        throw new S3Error("InvalidAccessKeyId", undefined, [["AWSAccessKeyId", params.accessKeyId]]);
+    }
+    if (!equal) {
+        throw new S3Error("SignatureDoesNotMatch", undefined, [
+            ["AWSAccessKeyId", params.accessKeyId],
+            ["StringToSign", toSign],
+            ["SignatureProvided", params.signature],
+            ["CanonicalRequest", canonical],
+        ]);
+    }
+    return { key, signature: params.signature };
+}
+//# sourceMappingURL=verify-signature.js.map

@@ -1,0 +1,141 @@
+/**
+ * classify(): from method, host, path, query and headers to the S3 operation, every {action, resource} check
+ * it needs and the condition context — or an IAM API request. Fails closed with an S3 error.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+ */
+import { S3Error } from "../errors.js";
+import { compileBaseDomains, hostName, resolveAddress } from "./addressing.js";
+import { parseCopySource } from "./copy-source.js";
+import { addHeaderKeys, addListKeys, baseContext } from "./context.js";
+import { deleteObjectsChecks, parseDeleteObjects } from "./delete-objects.js";
+import { headerPermissions } from "./header-checks.js";
+import { matchOperation } from "./operation-index.js";
+import { actionsFor } from "./permissions.js";
+import { sortQuery } from "./query.js";
+import { compileCidrs, resolvePeer } from "./source-ip.js";
+const COMPILED = new WeakMap();
+function compiled(opts) {
+    let c = COMPILED.get(opts);
+    if (c === undefined) {
+        c = {
+            baseDomains: compileBaseDomains(opts.baseDomains),
+            iamHosts: new Set(opts.iamHosts.map(hostName)),
+            trusted: compileCidrs(opts.trustedProxies),
+        };
+        COMPILED.set(opts, c);
+    }
+    return c;
+}
+/** Validates options once (bad trusted-proxy CIDRs throw TypeError); classify() does it lazily otherwise. */
+export function compileClassifyOptions(opts) {
+    compiled(opts);
+}
+const LIST_OPERATIONS = new Set([
+    "ListObjects",
+    "ListObjectsV2",
+    "ListObjectVersions",
+    "ListMultipartUploads",
+]);
+function arn(bucket, key) {
+    if (bucket === undefined)
+        return "*";
+    return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
+}
+/**
+ * Classifies a request. IAM API requests (credential scope service `iam`) become an `IamRequest`; a request
+ * to a configured IAM host signed for another service is refused. Everything else must match exactly one
+ * row of the operations table.
+ */
+export function classify(req, auth, opts) {
+    const c = compiled(opts);
+    const host = hostName(req.host);
+    const header = (name) => {
+        const values = req.headers.get(name);
+        if (values === undefined)
+            return hoisted.get(name);
+        if (values.length !== 1)
+            throw new S3Error("InvalidArgument", `The ${name} header must not be repeated.`);
+        return values[0];
+    };
+    const nowMs = opts.now();
+    const peer = resolvePeer(req, c.trusted);
+    let hoisted = new Map();
+    if (auth.service === "iam")
+        return { kind: "iam", context: baseContext(peer, auth, nowMs, header) };
+    if (auth.service !== "s3" || c.iamHosts.has(host)) {
+        throw new S3Error("InvalidRequest", "The request's host and credential scope service do not agree.");
+    }
+    const query = sortQuery(req, auth.authType === "REST-QUERY-STRING");
+    hoisted = query.hoisted;
+    const has = (name) => req.headers.has(name) || hoisted.has(name);
+    const { target, bucket, key } = resolveAddress(req, host, c.baseDomains);
+    const { row } = matchOperation(req.method, target, query.params, has);
+    if (row.unsupported !== undefined)
+        throw new S3Error("NotImplemented", row.unsupported);
+    if (query.xId !== undefined && query.xId !== row.operation) {
+        throw new S3Error("InvalidArgument", `x-id ${query.xId} does not name the requested operation.`);
+    }
+    let versionId;
+    for (const p of query.params)
+        if (p.name === "versionId")
+            versionId = p.value;
+    const versioned = versionId !== undefined;
+    const resource = arn(bucket, key);
+    const checks = [];
+    const bypass = has("x-amz-bypass-governance-retention");
+    if (row.bodyChecks === undefined) {
+        const own = row.authorizeAs ?? row.operation;
+        checks.push({ operation: own, actions: actionsFor(own, versioned), resource });
+        for (const op of row.alsoRequires ?? [])
+            checks.push({ operation: op, actions: actionsFor(op, versioned), resource });
+        for (const op of headerPermissions(row.headerChecks, has)) {
+            checks.push({ operation: op, actions: actionsFor(op, false), resource });
+        }
+    }
+    let copySource;
+    if (row.header === "x-amz-copy-source") {
+        copySource = parseCopySource(header("x-amz-copy-source") ?? "");
+        const sourceVersioned = copySource.versionId !== undefined;
+        checks.push({
+            operation: "GetObject",
+            actions: actionsFor("GetObject", sourceVersioned),
+            resource: arn(copySource.bucket, copySource.key),
+        });
+    }
+    const context = baseContext(peer, auth, nowMs, header);
+    addHeaderKeys(context, header);
+    if (LIST_OPERATIONS.has(row.operation))
+        addListKeys(context, query.params);
+    if (versionId !== undefined)
+        context.set("s3:versionid", [versionId]);
+    if (copySource !== undefined)
+        context.set("s3:x-amz-copy-source", [`${copySource.bucket}/${copySource.key}`]);
+    return {
+        kind: "s3",
+        operation: row.operation,
+        target,
+        bucket,
+        key,
+        versionId,
+        copySource,
+        checks,
+        bodyChecks: row.bodyChecks,
+        bypassGovernanceRetention: bypass,
+        context,
+        forwardQuery: query.params,
+        hoistedHeaders: hoisted,
+    };
+}
+/**
+ * Completes a DeleteObjects request from its body (read by the pipeline, at most
+ * MAX_DELETE_OBJECTS_BODY_BYTES): one check per key. Throws MalformedXML on a bad body.
+ */
+export function withDeleteObjectsBody(request, body) {
+    if (request.bodyChecks !== "DeleteObjects" || request.bucket === undefined) {
+        throw new TypeError("withDeleteObjectsBody needs a DeleteObjects request");
+    }
+    const { objects } = parseDeleteObjects(body);
+    const checks = deleteObjectsChecks(request.bucket, objects, request.bypassGovernanceRetention);
+    return { ...request, checks, bodyChecks: undefined };
+}
+//# sourceMappingURL=classify.js.map

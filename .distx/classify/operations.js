@@ -1,0 +1,257 @@
+/**
+ * The S3 operations table: one row per S3 REST operation, with what selects it (method, target, query
+ * sub-resources, selector header) and the IAM actions AWS requires for it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+ */
+const RESPONSE_OVERRIDES = [
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+];
+const LIST_COMMON = ["delimiter", "encoding-type", "prefix"];
+function row(operation, method, target, selector, actions, more = {}) {
+    return { operation, method, target, selector, actions, params: [], ...more };
+}
+/** Bucket configuration sub-resources with Get/Put/Delete rows: [sub-resource, noun, get action, put action, delete action]. */
+const CONFIG = [
+    ["cors", "BucketCors", "s3:GetBucketCORS", "s3:PutBucketCORS", "s3:PutBucketCORS"],
+    ["policy", "BucketPolicy", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+    [
+        "ownershipControls",
+        "BucketOwnershipControls",
+        "s3:GetBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+    ],
+    ["tagging", "BucketTagging", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:PutBucketTagging"],
+    ["website", "BucketWebsite", "s3:GetBucketWebsite", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite"],
+    [
+        "replication",
+        "BucketReplication",
+        "s3:GetReplicationConfiguration",
+        "s3:PutReplicationConfiguration",
+        "s3:PutReplicationConfiguration",
+    ],
+    [
+        "encryption",
+        "BucketEncryption",
+        "s3:GetEncryptionConfiguration",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutEncryptionConfiguration",
+    ],
+    [
+        "publicAccessBlock",
+        "PublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock",
+    ],
+    ["acl", "BucketAcl", "s3:GetBucketAcl", "s3:PutBucketAcl", undefined],
+    ["versioning", "BucketVersioning", "s3:GetBucketVersioning", "s3:PutBucketVersioning", undefined],
+    ["logging", "BucketLogging", "s3:GetBucketLogging", "s3:PutBucketLogging", undefined],
+    [
+        "accelerate",
+        "BucketAccelerateConfiguration",
+        "s3:GetAccelerateConfiguration",
+        "s3:PutAccelerateConfiguration",
+        undefined,
+    ],
+    [
+        "requestPayment",
+        "BucketRequestPayment",
+        "s3:GetBucketRequestPayment",
+        "s3:PutBucketRequestPayment",
+        undefined,
+    ],
+    [
+        "notification",
+        "BucketNotificationConfiguration",
+        "s3:GetBucketNotification",
+        "s3:PutBucketNotification",
+        undefined,
+    ],
+    ["abac", "BucketAbac", "s3:GetBucketABAC", "s3:PutBucketABAC", undefined],
+];
+/** Bucket configurations addressed by `id`, with a List row: [sub-resource, noun, get action, put action]. */
+const ID_CONFIG = [
+    ["analytics", "Analytics", "s3:GetAnalyticsConfiguration", "s3:PutAnalyticsConfiguration"],
+    ["inventory", "Inventory", "s3:GetInventoryConfiguration", "s3:PutInventoryConfiguration"],
+    ["metrics", "Metrics", "s3:GetMetricsConfiguration", "s3:PutMetricsConfiguration"],
+    [
+        "intelligent-tiering",
+        "IntelligentTiering",
+        "s3:GetIntelligentTieringConfiguration",
+        "s3:PutIntelligentTieringConfiguration",
+    ],
+];
+function configRows() {
+    const rows = [];
+    for (const [sub, noun, get, put, del] of CONFIG) {
+        rows.push(row(`Get${noun}`, "GET", "bucket", [sub], [get]));
+        rows.push(row(`Put${noun}`, "PUT", "bucket", [sub], [put]));
+        if (del !== undefined)
+            rows.push(row(`Delete${noun}`, "DELETE", "bucket", [sub], [del]));
+    }
+    for (const [sub, noun, get, put] of ID_CONFIG) {
+        const config = `Bucket${noun}Configuration`;
+        rows.push(row(`Get${config}`, "GET", "bucket", [sub, "id"], [get]));
+        rows.push(row(`Put${config}`, "PUT", "bucket", [sub, "id"], [put]));
+        rows.push(row(`Delete${config}`, "DELETE", "bucket", [sub, "id"], [put]));
+        rows.push(row(`List${config}s`, "GET", "bucket", [sub], [get], { params: ["continuation-token"] }));
+    }
+    return rows;
+}
+const CREATE_METADATA = "s3:CreateBucketMetadataTableConfiguration";
+const GET_METADATA = "s3:GetBucketMetadataTableConfiguration";
+const DELETE_METADATA = "s3:DeleteBucketMetadataTableConfiguration";
+const EXPRESS_ONLY = "S3 Express One Zone (directory bucket) operations are not served by s3gate.";
+/** Every S3 REST operation s3gate recognises. */
+export const OPERATIONS = [
+    // Service
+    row("ListBuckets", "GET", "service", [], ["s3:ListAllMyBuckets"], {
+        params: ["max-buckets", "continuation-token", "prefix", "bucket-region"],
+    }),
+    // Buckets
+    row("CreateBucket", "PUT", "bucket", [], ["s3:CreateBucket"], { headerChecks: "bucket-create" }),
+    row("DeleteBucket", "DELETE", "bucket", [], ["s3:DeleteBucket"]),
+    row("HeadBucket", "HEAD", "bucket", [], ["s3:ListBucket"]),
+    row("ListObjects", "GET", "bucket", [], ["s3:ListBucket"], {
+        params: [...LIST_COMMON, "marker", "max-keys"],
+    }),
+    row("ListObjectsV2", "GET", "bucket", ["list-type=2"], ["s3:ListBucket"], {
+        params: [...LIST_COMMON, "continuation-token", "fetch-owner", "max-keys", "start-after"],
+    }),
+    row("ListObjectVersions", "GET", "bucket", ["versions"], ["s3:ListBucketVersions"], {
+        params: [...LIST_COMMON, "key-marker", "max-keys", "version-id-marker"],
+    }),
+    row("ListMultipartUploads", "GET", "bucket", ["uploads"], ["s3:ListBucketMultipartUploads"], {
+        params: [...LIST_COMMON, "key-marker", "max-uploads", "upload-id-marker"],
+    }),
+    row("DeleteObjects", "POST", "bucket", ["delete"], ["s3:DeleteObject"], {
+        versionActions: ["s3:DeleteObjectVersion"],
+        bodyChecks: "DeleteObjects",
+    }),
+    row("GetBucketLocation", "GET", "bucket", ["location"], ["s3:GetBucketLocation"]),
+    row("GetBucketPolicyStatus", "GET", "bucket", ["policyStatus"], ["s3:GetBucketPolicyStatus"]),
+    row("GetBucketLifecycleConfiguration", "GET", "bucket", ["lifecycle"], ["s3:GetLifecycleConfiguration"]),
+    row("PutBucketLifecycleConfiguration", "PUT", "bucket", ["lifecycle"], ["s3:PutLifecycleConfiguration"]),
+    row("DeleteBucketLifecycle", "DELETE", "bucket", ["lifecycle"], ["s3:PutLifecycleConfiguration"]),
+    row("GetObjectLockConfiguration", "GET", "bucket", ["object-lock"], ["s3:GetBucketObjectLockConfiguration"]),
+    row("PutObjectLockConfiguration", "PUT", "bucket", ["object-lock"], ["s3:PutBucketObjectLockConfiguration"]),
+    ...configRows(),
+    row("CreateBucketMetadataTableConfiguration", "POST", "bucket", ["metadataTable"], [CREATE_METADATA]),
+    row("GetBucketMetadataTableConfiguration", "GET", "bucket", ["metadataTable"], [GET_METADATA]),
+    row("DeleteBucketMetadataTableConfiguration", "DELETE", "bucket", ["metadataTable"], [DELETE_METADATA]),
+    row("CreateBucketMetadataConfiguration", "POST", "bucket", ["metadataConfiguration"], [CREATE_METADATA]),
+    row("GetBucketMetadataConfiguration", "GET", "bucket", ["metadataConfiguration"], [GET_METADATA]),
+    row("DeleteBucketMetadataConfiguration", "DELETE", "bucket", ["metadataConfiguration"], [DELETE_METADATA]),
+    row("UpdateBucketMetadataInventoryTableConfiguration", "PUT", "bucket", ["metadataInventoryTable"], ["s3:UpdateBucketMetadataInventoryTableConfiguration"]),
+    row("UpdateBucketMetadataJournalTableConfiguration", "PUT", "bucket", ["metadataJournalTable"], ["s3:UpdateBucketMetadataJournalTableConfiguration"]),
+    row("UpdateBucketMetadataAnnotationTableConfiguration", "PUT", "bucket", ["metadataAnnotationTable"], ["s3:UpdateBucketMetadataAnnotationTableConfiguration"]),
+    // Browser-based upload: the key and the credentials travel in the form, which s3gate does not verify.
+    row("PostObject", "POST", "bucket", [], ["s3:PutObject"], {
+        unsupported: "Browser-based POST uploads are not served by s3gate.",
+    }),
+    row("CreateSession", "GET", "bucket", ["session"], ["s3express:CreateSession"], {
+        unsupported: EXPRESS_ONLY,
+    }),
+    // Objects
+    row("GetObject", "GET", "object", [], ["s3:GetObject"], {
+        versionActions: ["s3:GetObjectVersion"],
+        params: ["versionId", "partNumber", ...RESPONSE_OVERRIDES],
+    }),
+    row("HeadObject", "HEAD", "object", [], ["s3:GetObject"], {
+        versionActions: ["s3:GetObjectVersion"],
+        params: ["versionId", "partNumber", ...RESPONSE_OVERRIDES],
+    }),
+    row("PutObject", "PUT", "object", [], ["s3:PutObject"], { headerChecks: "object-write" }),
+    row("CopyObject", "PUT", "object", [], ["s3:PutObject"], {
+        header: "x-amz-copy-source",
+        headerChecks: "object-write",
+    }),
+    row("DeleteObject", "DELETE", "object", [], ["s3:DeleteObject"], {
+        versionActions: ["s3:DeleteObjectVersion"],
+        params: ["versionId"],
+        headerChecks: "governance-bypass",
+    }),
+    row("CreateMultipartUpload", "POST", "object", ["uploads"], ["s3:PutObject"], {
+        headerChecks: "object-write",
+    }),
+    row("UploadPart", "PUT", "object", ["partNumber", "uploadId"], ["s3:PutObject"]),
+    // AWS grants UploadPartCopy with s3:PutObject (the Tigris table adds s3:CopyObjectPart); a policy written
+    // either way must work, so s3:PutObject keeps its AWS meaning here although the Tigris row omits it.
+    row("UploadPartCopy", "PUT", "object", ["partNumber", "uploadId"], ["s3:PutObject"], {
+        header: "x-amz-copy-source",
+    }),
+    row("CompleteMultipartUpload", "POST", "object", ["uploadId"], ["s3:PutObject"]),
+    row("AbortMultipartUpload", "DELETE", "object", ["uploadId"], ["s3:AbortMultipartUpload"]),
+    row("ListParts", "GET", "object", ["uploadId"], ["s3:ListMultipartUploadParts"], {
+        params: ["max-parts", "part-number-marker"],
+    }),
+    row("GetObjectAcl", "GET", "object", ["acl"], ["s3:GetObjectAcl"], {
+        versionActions: ["s3:GetObjectVersionAcl"],
+        params: ["versionId"],
+    }),
+    row("PutObjectAcl", "PUT", "object", ["acl"], ["s3:PutObjectAcl"], {
+        versionActions: ["s3:PutObjectVersionAcl"],
+        params: ["versionId"],
+    }),
+    row("GetObjectTagging", "GET", "object", ["tagging"], ["s3:GetObjectTagging"], {
+        versionActions: ["s3:GetObjectVersionTagging"],
+        params: ["versionId"],
+    }),
+    row("PutObjectTagging", "PUT", "object", ["tagging"], ["s3:PutObjectTagging"], {
+        versionActions: ["s3:PutObjectVersionTagging"],
+        params: ["versionId"],
+    }),
+    row("DeleteObjectTagging", "DELETE", "object", ["tagging"], ["s3:DeleteObjectTagging"], {
+        versionActions: ["s3:DeleteObjectVersionTagging"],
+        params: ["versionId"],
+    }),
+    row("GetObjectRetention", "GET", "object", ["retention"], ["s3:GetObjectRetention"], {
+        params: ["versionId"],
+    }),
+    row("PutObjectRetention", "PUT", "object", ["retention"], ["s3:PutObjectRetention"], {
+        params: ["versionId"],
+        headerChecks: "governance-bypass",
+    }),
+    row("GetObjectLegalHold", "GET", "object", ["legal-hold"], ["s3:GetObjectLegalHold"], {
+        params: ["versionId"],
+    }),
+    row("PutObjectLegalHold", "PUT", "object", ["legal-hold"], ["s3:PutObjectLegalHold"], {
+        params: ["versionId"],
+    }),
+    row("RestoreObject", "POST", "object", ["restore"], ["s3:RestoreObject"], { params: ["versionId"] }),
+    // Select returns the object's data: AWS authorizes it as s3:GetObject.
+    row("SelectObjectContent", "POST", "object", ["select", "select-type=2"], [], { authorizeAs: "GetObject" }),
+    row("GetObjectAttributes", "GET", "object", ["attributes"], ["s3:GetObjectAttributes"], {
+        versionActions: ["s3:GetObjectVersionAttributes"],
+        alsoRequires: ["GetObject"],
+        params: ["versionId"],
+    }),
+    row("GetObjectTorrent", "GET", "object", ["torrent"], ["s3:GetObjectTorrent"]),
+    row("UpdateObjectEncryption", "PUT", "object", ["encryption"], ["s3:UpdateObjectEncryption"], {
+        params: ["versionId"],
+    }),
+    row("PutObjectAnnotation", "PUT", "object", ["annotation", "annotationName"], ["s3:PutObjectAnnotation"], {
+        params: ["versionId"],
+    }),
+    row("GetObjectAnnotation", "GET", "object", ["annotation", "annotationName"], ["s3:GetObjectAnnotation"], {
+        params: ["versionId"],
+    }),
+    row("DeleteObjectAnnotation", "DELETE", "object", ["annotation", "annotationName"], ["s3:DeleteObjectAnnotation"], {
+        params: ["versionId"],
+    }),
+    row("ListObjectAnnotations", "GET", "object", ["annotation"], ["s3:ListObjectAnnotations"], {
+        params: ["versionId", "max-annotation-results", "annotation-prefix", "continuation-token"],
+    }),
+    row("RenameObject", "PUT", "object", ["renameObject"], ["s3express:RenameObject"], {
+        header: "x-amz-rename-source",
+        unsupported: EXPRESS_ONLY,
+    }),
+];
+//# sourceMappingURL=operations.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=s3-request.js.map

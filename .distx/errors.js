@@ -1,0 +1,219 @@
+/**
+ * The one error vocabulary of s3gate: S3 error codes → HTTP status and message, and the XML writer.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+ */
+/** S3 error codes s3gate itself raises, with AWS's status and default message. */
+export const S3_ERRORS = new Map([
+    ["AccessDenied", { status: 403, message: "Access Denied" }],
+    ["AuthorizationHeaderMalformed", { status: 400, message: "The authorization header is malformed." }],
+    [
+        "AuthorizationQueryParametersError",
+        { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
+    ],
+    ["BadDigest", { status: 400, message: "The Content-MD5 you specified did not match what we received." }],
+    [
+        "IncompleteBody",
+        {
+            status: 400,
+            message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        },
+    ],
+    ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
+    [
+        "InvalidAccessKeyId",
+        { status: 403, message: "The AWS Access Key Id you provided does not exist in our records." },
+    ],
+    ["InvalidArgument", { status: 400, message: "Invalid Argument" }],
+    ["InvalidBucketName", { status: 400, message: "The specified bucket is not valid." }],
+    ["InvalidDigest", { status: 400, message: "The Content-MD5 you specified is not valid." }],
+    ["InvalidRequest", { status: 400, message: "Invalid Request" }],
+    ["InvalidURI", { status: 400, message: "Couldn't parse the specified URI." }],
+    ["KeyTooLongError", { status: 400, message: "Your key is too long." }],
+    [
+        "MalformedXML",
+        {
+            status: 400,
+            message: "The XML you provided was not well-formed or did not validate against our published schema.",
+        },
+    ],
+    [
+        "MalformedTrailerError",
+        {
+            status: 400,
+            message: "The request contained trailing data that was not well-formed or did not conform to our published schema.",
+        },
+    ],
+    ["MaxMessageLengthExceeded", { status: 400, message: "Your request was too big." }],
+    [
+        "MethodNotAllowed",
+        { status: 405, message: "The specified method is not allowed against this resource." },
+    ],
+    ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
+    [
+        "NotImplemented",
+        { status: 501, message: "A header you provided implies functionality that is not implemented." },
+    ],
+    [
+        "RequestTimeTooSkewed",
+        { status: 403, message: "The difference between the request time and the server's time is too large." },
+    ],
+    ["ServiceUnavailable", { status: 503, message: "Service is unable to handle request." }],
+    [
+        "SignatureDoesNotMatch",
+        {
+            status: 403,
+            message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        },
+    ],
+    [
+        "XAmzContentSHA256Mismatch",
+        { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
+    ],
+]);
+/** The base of every error s3gate raises itself; `code` is a stable S3 error code. */
+export class S3Error extends Error {
+    code;
+    status;
+    /** Extra elements AWS adds to some errors (e.g. `StringToSign`, `ServerTime`). Never secrets. */
+    details;
+    constructor(code, message, details = []) {
+        const spec = S3_ERRORS.get(code);
+        /* c8 ignore next */
+        if (spec === undefined)
+            throw new TypeError(`unknown S3 error code ${code}`);
+        super(message ?? spec.message);
+        this.name = "S3Error";
+        this.code = code;
+        this.status = spec.status;
+        this.details = details;
+    }
+}
+/** Converts anything thrown into an S3Error; unknown errors become InternalError. */
+export function toS3Error(err) {
+    return err instanceof S3Error ? err : new S3Error("InternalError");
+}
+const XML_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&apos;",
+};
+/** Escapes text for an XML element or attribute; control characters other than tab/LF/CR become char refs. */
+export function escapeXml(text) {
+    // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters raw
+    return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (ch) => {
+        return XML_ESCAPES[ch] ?? `&#x${ch.charCodeAt(0).toString(16)};`;
+    });
+}
+/** S3's XML error body: Code, Message, any extra elements, Resource, RequestId. */
+export function s3ErrorXml(err, resource, requestId) {
+    let extra = "";
+    for (const [name, value] of err.details)
+        extra += `<${name}>${escapeXml(value)}</${name}>`;
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' +
+        `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${extra}` +
+        `<Resource>${escapeXml(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`);
+}
+/**
+ * IAM error codes the IAM API raises, with AWS's status and default message.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+ */
+export const IAM_ERRORS = new Map([
+    ["AccessDenied", { status: 403, type: "Sender", message: "Access denied." }],
+    ["DeleteConflict", { status: 409, type: "Sender", message: "Cannot delete an entity that is in use." }],
+    ["EntityAlreadyExists", { status: 409, type: "Sender", message: "The entity already exists." }],
+    [
+        "IncompleteSignature",
+        { status: 400, type: "Sender", message: "The request signature does not conform to AWS standards." },
+    ],
+    [
+        "InvalidAction",
+        { status: 400, type: "Sender", message: "The action is not valid for this web service." },
+    ],
+    [
+        "InvalidClientTokenId",
+        { status: 403, type: "Sender", message: "The security token included in the request is invalid." },
+    ],
+    ["InvalidInput", { status: 400, type: "Sender", message: "The input is not valid." }],
+    ["LimitExceeded", { status: 409, type: "Sender", message: "A limit was exceeded." }],
+    ["MalformedPolicyDocument", { status: 400, type: "Sender", message: "The policy document is malformed." }],
+    ["MissingAction", { status: 400, type: "Sender", message: "The request is missing an action." }],
+    ["NoSuchEntity", { status: 404, type: "Sender", message: "The entity does not exist." }],
+    ["RequestExpired", { status: 400, type: "Sender", message: "The request reached the service too late." }],
+    ["ServiceFailure", { status: 500, type: "Receiver", message: "The request processing has failed." }],
+    ["ServiceUnavailable", { status: 503, type: "Receiver", message: "The service is unavailable." }],
+    [
+        "SignatureDoesNotMatch",
+        {
+            status: 403,
+            type: "Sender",
+            message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+        },
+    ],
+    [
+        "ValidationError",
+        { status: 400, type: "Sender", message: "The input fails to satisfy the constraints." },
+    ],
+]);
+/** An error of the IAM API; `code` is a stable IAM error code. */
+export class IamError extends Error {
+    code;
+    status;
+    type;
+    constructor(code, message) {
+        const spec = IAM_ERRORS.get(code);
+        /* c8 ignore next */
+        if (spec === undefined)
+            throw new TypeError(`unknown IAM error code ${code}`);
+        super(message ?? spec.message);
+        this.name = "IamError";
+        this.code = code;
+        this.status = spec.status;
+        this.type = spec.type;
+    }
+}
+/** What authentication's S3 errors become on the IAM API. */
+const FROM_S3 = new Map([
+    ["AccessDenied", "AccessDenied"],
+    ["AuthorizationHeaderMalformed", "IncompleteSignature"],
+    ["AuthorizationQueryParametersError", "IncompleteSignature"],
+    ["InvalidAccessKeyId", "InvalidClientTokenId"],
+    ["RequestTimeTooSkewed", "RequestExpired"],
+    ["SignatureDoesNotMatch", "SignatureDoesNotMatch"],
+    ["XAmzContentSHA256Mismatch", "SignatureDoesNotMatch"],
+    ["ServiceUnavailable", "ServiceUnavailable"],
+    ["InvalidArgument", "ValidationError"],
+    ["InvalidRequest", "ValidationError"],
+    ["InvalidURI", "ValidationError"],
+    ["MaxMessageLengthExceeded", "ValidationError"],
+    ["NotImplemented", "ValidationError"],
+]);
+/** Converts anything thrown on the IAM API into an IamError; unknown errors become ServiceFailure. */
+export function toIamError(err) {
+    if (err instanceof IamError)
+        return err;
+    if (err instanceof S3Error) {
+        const code = FROM_S3.get(err.code) ?? "ServiceFailure";
+        return new IamError(code, code === "ServiceFailure" ? undefined : err.message);
+    }
+    return new IamError("ServiceFailure");
+}
+/**
+ * IAM's XML error body: `ErrorResponse` with `Error/Type/Code/Message` and `RequestId`.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+ */
+export function iamErrorXml(err, requestId) {
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' +
+        '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">' +
+        `<Error><Type>${err.type}</Type><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message></Error>` +
+        `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`);
+}
+/** The same error as JSON, for callers that send `Accept: application/json`. */
+export function iamErrorJson(err, requestId) {
+    return JSON.stringify({
+        Error: { Type: err.type, Code: err.code, Message: err.message },
+        RequestId: requestId,
+    });
+}
+//# sourceMappingURL=errors.js.map

@@ -1,0 +1,106 @@
+import { Readable } from "node:stream";
+import { readBody, requestPayload } from "../authenticate/index.js";
+import { createHash } from "node:crypto";
+import { MAX_DELETE_OBJECTS_BODY_BYTES, parseDeleteObjects, withDeleteObjectsBody, } from "../classify/index.js";
+import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
+import { EMPTY_SHA256 } from "../constants.js";
+import { buildUpstream } from "./build-upstream.js";
+/**
+ * Forwards `s3`. `authorizeBody` is called with the request once its checks are complete (DeleteObjects: after
+ * the body is read), before a byte goes upstream.
+ */
+export async function forwardS3(forwarder, ctx, s3, authorizeBody) {
+    const { req, res, parsed, auth } = ctx;
+    // CompleteMultipartUpload's x-amz-checksum-* describes the whole object, not its XML body.
+    const payload = requestPayload(req, parsed, auth, {
+        checksumHeaders: s3.operation !== "CompleteMultipartUpload",
+    });
+    let body = payload.body;
+    if (ctx.expectContinue)
+        res.writeContinue();
+    if (s3.bodyChecks === "DeleteObjects") {
+        const xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
+        s3 = authorizeBody(withDeleteObjectsBody(s3, xml));
+        if (s3.allowedObjects?.every(Boolean) === false) {
+            await deleteSomeObjects(forwarder, ctx, s3, xml);
+            return;
+        }
+        body = Readable.from([xml]);
+    }
+    else if (s3.visibleBucket !== undefined) {
+        await listVisibleBuckets(forwarder, ctx, s3, s3.visibleBucket);
+        return;
+    }
+    else if (payload.checkBeforeForwarding) {
+        // An empty upstream body could complete before the checks: read and check the request body first.
+        await readBody(payload, 0);
+        body = null;
+    }
+    const up = buildUpstream(forwarder.backend, parsed, s3, payload);
+    await forwarder.forward(parsed.method, up.target, up.headers, body, res, ctx.trace);
+}
+const CHECKSUM_HEADERS = [
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+    "x-amz-sdk-checksum-algorithm",
+];
+/**
+ * A DeleteObjects of which only some keys are allowed: the backend deletes just those (it is not called when
+ * there are none), and the answer adds an AccessDenied error for each denied key.
+ */
+async function deleteSomeObjects(forwarder, ctx, s3, xml) {
+    const { objects, quiet } = parseDeleteObjects(xml);
+    const allowed = s3.allowedObjects;
+    const kept = objects.filter((_o, i) => allowed[i]);
+    let backendXml;
+    if (kept.length > 0) {
+        const { body, md5 } = deleteObjectsBody(kept, quiet);
+        const headerChanges = new Map([["content-md5", md5]]);
+        for (const name of CHECKSUM_HEADERS)
+            headerChanges.set(name, undefined);
+        const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
+            contentLength: String(body.length),
+            upstreamHash: createHash("sha256").update(body).digest("hex"),
+            headerChanges,
+        });
+        const t0 = performance.now();
+        const answer = await forwarder.fetch(ctx.parsed.method, up.target, up.headers, body, MAX_DELETE_RESULT_BYTES);
+        ctx.trace.upstreamMs = performance.now() - t0;
+        if (answer.status !== 200) {
+            ctx.res
+                .writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length })
+                .end(answer.body);
+            return;
+        }
+        backendXml = answer.body.toString("utf8");
+    }
+    const merged = Buffer.from(mergeDeleteResult(backendXml, objects, allowed));
+    ctx.res.writeHead(200, { "content-type": "application/xml", "content-length": merged.length }).end(merged);
+}
+/** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
+const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;
+const BUCKET_ENTRY = /<Bucket>([\s\S]*?)<\/Bucket>/g;
+const BUCKET_NAME = /<Name>([^<]*)<\/Name>/;
+/** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
+async function listVisibleBuckets(forwarder, ctx, s3, visible) {
+    const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
+        contentLength: undefined,
+        upstreamHash: EMPTY_SHA256,
+        headerChanges: new Map(),
+    });
+    const answer = await forwarder.fetch(ctx.parsed.method, up.target, up.headers, null, MAX_DELETE_RESULT_BYTES);
+    let body = answer.body;
+    if (answer.status === 200) {
+        // Bucket names are DNS-like ([a-z0-9.-]): nothing in them is escaped in the XML.
+        const xml = answer.body.toString("utf8").replace(BUCKET_ENTRY, (entry, inner) => {
+            const name = BUCKET_NAME.exec(inner)?.[1];
+            return name !== undefined && visible(name) ? entry : "";
+        });
+        body = Buffer.from(xml);
+    }
+    ctx.res.writeHead(answer.status, { ...answer.headers, "content-length": body.length }).end(body);
+}
+//# sourceMappingURL=forward-s3.js.map

@@ -1,0 +1,75 @@
+import { evaluate } from "../../authorize/index.js";
+import { IamError } from "../../errors.js";
+import { StoreUnavailableError } from "../store/index.js";
+import { KEY_ACTIONS } from "./key-actions.js";
+import { parseIamParams } from "./params.js";
+import { POLICY_ACTIONS } from "./policy-actions.js";
+import { responseBody, wantsJson, writeIamResponse } from "./respond.js";
+import { userArn } from "./shared.js";
+import { SIMULATE_ACTIONS } from "./simulate-actions.js";
+import { VERSION_ACTIONS } from "./version-actions.js";
+/** Every served action, by its IAM name. */
+export const ACTIONS = new Map([
+    ...KEY_ACTIONS,
+    ...POLICY_ACTIONS,
+    ...VERSION_ACTIONS,
+    ...SIMULATE_ACTIONS,
+]);
+/** Tigris-style names for the tag actions; authorized as the AWS action they stand for. */
+const ALIASES = new Map([
+    ["TagAccessKey", "TagUser"],
+    ["UntagAccessKey", "UntagUser"],
+    ["ListAccessKeyTags", "ListUserTags"],
+]);
+const API_VERSION = "2010-05-08";
+/** Builds the IAM API over the store, the cache and the organization id. */
+export function createIamApi(deps) {
+    return async ({ res, parsed, auth, request, body, requestId }) => {
+        const params = parseIamParams(parsed, body.bytes);
+        const action = params.opt("Action");
+        if (action === undefined)
+            throw new IamError("MissingAction", "Missing Action");
+        const version = params.opt("Version");
+        const name = ALIASES.get(action) ?? action;
+        const spec = ACTIONS.get(name);
+        if (spec === undefined || (version !== undefined && version !== API_VERSION)) {
+            throw new IamError("InvalidAction", `Could not find operation ${action} for version ${version ?? API_VERSION}`);
+        }
+        if (!deps.replica.loaded)
+            throw new IamError("ServiceUnavailable", "The key store has not loaded yet.");
+        const call = { deps, params, caller: auth.principal, context: request.context };
+        if (!auth.principal.isRoot)
+            authorize(call, name, spec);
+        let result;
+        try {
+            result = await spec.run(call);
+        }
+        catch (err) {
+            if (err instanceof StoreUnavailableError)
+                throw new IamError("ServiceUnavailable", err.message);
+            throw err;
+        }
+        const json = wantsJson(parsed);
+        writeIamResponse(res, responseBody(action, result, requestId, json), json);
+        return action;
+    };
+}
+/** Allows the call only when the caller's attached policies allow `iam:<name>` on the target; fails closed. */
+function authorize(call, name, spec) {
+    const id = call.caller.accessKeyId;
+    const resource = spec.resource(call);
+    let context = call.context;
+    const extra = spec.conditions?.(call);
+    if (extra !== undefined && extra.length > 0) {
+        const merged = new Map(call.context);
+        for (const [k, v] of extra)
+            merged.set(k, v);
+        context = merged;
+    }
+    const decision = evaluate(call.deps.cache.principalPolicies(id), { actions: [`iam:${name}`], resource }, context);
+    if (decision.effect !== "Allow") {
+        const how = decision.effect === "ExplicitDeny" ? " with an explicit deny" : "";
+        throw new IamError("AccessDenied", `User: ${userArn(call, id)} is not authorized to perform: iam:${name} on resource: ${resource}${how}`);
+    }
+}
+//# sourceMappingURL=handler.js.map

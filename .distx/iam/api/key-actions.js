@@ -1,0 +1,201 @@
+/**
+ * Access key actions. In Tigris' model there are no IAM users: the UserName of these calls is the access key id,
+ * and the key's tags are its user's tags.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { IamError } from "../../errors.js";
+import { sealSecret } from "../store/index.js";
+import { byText, paginate, requireKey, userArn } from "./shared.js";
+/** The reserved tag that sets a key's expiry: an ISO 8601 time after which the key stops working. */
+export const EXPIRES_TAG = "s3gate:ExpiresAt";
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const MAX_TAGS = 50;
+/** A new access key id (`S3GK` + 16 of A-Z2-7) and 40-character secret. */
+function newCredentials() {
+    let id = "S3GK";
+    while (id.length < 20)
+        id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+    return { id, secret: randomBytes(30).toString("base64") };
+}
+/** The key a call names: AccessKeyId, else UserName (the same thing here); they must agree when both are given. */
+function targetKey(call, required) {
+    const id = call.params.opt("AccessKeyId");
+    const user = call.params.opt("UserName");
+    if (id !== undefined && user !== undefined && id !== user) {
+        throw new IamError("NoSuchEntity", `The Access Key with id ${id} cannot be found for user ${user}.`);
+    }
+    const key = id ?? user;
+    if (key === undefined)
+        return call.params.req(required);
+    return key;
+}
+function keyMetadata(k) {
+    return { UserName: k.id, AccessKeyId: k.id, Status: k.status, CreateDate: new Date(k.createdAt) };
+}
+function expiryOf(tags) {
+    const tag = tags.find((t) => t.Key === EXPIRES_TAG);
+    if (tag === undefined)
+        return undefined;
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(tag.Value)
+        ? Date.parse(tag.Value)
+        : Number.NaN;
+    if (Number.isNaN(at))
+        throw new IamError("InvalidInput", `${EXPIRES_TAG} must be an ISO 8601 time, e.g. 2030-01-01T00:00:00Z.`);
+    return at;
+}
+function tagsFrom(call) {
+    const tags = call.params.members("Tags").map((m) => ({ Key: m.req("Key"), Value: m.opt("Value") ?? "" }));
+    for (const t of tags) {
+        if (t.Key.length < 1 || t.Key.length > 128 || t.Value.length > 256 || /^aws:/i.test(t.Key)) {
+            throw new IamError("InvalidInput", `The tag ${t.Key} is not valid (key 1-128 characters, not aws:, value ≤ 256).`);
+        }
+    }
+    if (tags.length === 0)
+        throw new IamError("ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+    return tags;
+}
+function withTags(k, tags) {
+    if (tags.length > MAX_TAGS)
+        throw new IamError("LimitExceeded", `Cannot exceed quota for TagsPerUser: ${MAX_TAGS}`);
+    const expiresAt = expiryOf(tags);
+    const { expiresAt: _old, ...rest } = k;
+    return expiresAt === undefined ? { ...rest, tags } : { ...rest, tags, expiresAt };
+}
+const keyResource = (call) => userArn(call, targetKey(call, "UserName"));
+/** The key actions, by IAM action name. */
+export const KEY_ACTIONS = new Map([
+    [
+        "CreateAccessKey",
+        {
+            resource: (call) => userArn(call, "*"),
+            async run(call) {
+                const name = call.params.opt("UserName");
+                const { id, secret } = newCredentials();
+                const now = call.deps.now();
+                const data = {
+                    id,
+                    sealedSecret: sealSecret(call.deps.master, id, secret),
+                    status: "Active",
+                    createdAt: now,
+                    ...(name === undefined ? {} : { name }),
+                    policies: [],
+                    tags: [],
+                };
+                await call.deps.replica.commit((tx) => tx.putKey(data));
+                return {
+                    AccessKey: {
+                        UserName: id,
+                        AccessKeyId: id,
+                        Status: "Active",
+                        SecretAccessKey: secret,
+                        CreateDate: new Date(now),
+                    },
+                };
+            },
+        },
+    ],
+    [
+        "ListAccessKeys",
+        {
+            resource: (call) => userArn(call, call.params.opt("UserName") ?? "*"),
+            run(call) {
+                const user = call.params.opt("UserName");
+                const state = call.deps.replica.state;
+                const keys = user === undefined ? [...state.keys.values()] : [requireKey(state, user)];
+                keys.sort((a, b) => byText(a.id, b.id));
+                const { page, more } = paginate(keys, (k) => k.id, call.params);
+                return { AccessKeyMetadata: page.map(keyMetadata), ...more };
+            },
+        },
+    ],
+    [
+        "UpdateAccessKey",
+        {
+            resource: (call) => userArn(call, targetKey(call, "AccessKeyId")),
+            async run(call) {
+                const id = targetKey(call, "AccessKeyId");
+                const status = call.params.req("Status");
+                await call.deps.replica.commit((tx) => tx.putKey({ ...requireKey(tx, id), status }));
+                return undefined;
+            },
+        },
+    ],
+    [
+        "DeleteAccessKey",
+        {
+            resource: (call) => userArn(call, targetKey(call, "AccessKeyId")),
+            async run(call) {
+                const id = targetKey(call, "AccessKeyId");
+                await call.deps.replica.commit((tx) => {
+                    requireKey(tx, id);
+                    tx.deleteKey(id);
+                });
+                return undefined;
+            },
+        },
+    ],
+    [
+        "GetAccessKeyLastUsed",
+        {
+            resource: (call) => userArn(call, call.params.req("AccessKeyId")),
+            run(call) {
+                const id = call.params.req("AccessKeyId");
+                requireKey(call.deps.replica.state, id);
+                const used = call.deps.cache.lastUsed(id);
+                return {
+                    UserName: id,
+                    AccessKeyLastUsed: used === undefined
+                        ? { ServiceName: "N/A", Region: "N/A" }
+                        : { LastUsedDate: new Date(used.at), ServiceName: used.service, Region: used.region },
+                };
+            },
+        },
+    ],
+    [
+        "TagUser",
+        {
+            resource: keyResource,
+            async run(call) {
+                const id = targetKey(call, "UserName");
+                const added = tagsFrom(call);
+                await call.deps.replica.commit((tx) => {
+                    const k = requireKey(tx, id);
+                    const tags = k.tags.filter((t) => !added.some((a) => a.Key === t.Key)).concat(added);
+                    tx.putKey(withTags(k, tags));
+                });
+                return undefined;
+            },
+        },
+    ],
+    [
+        "UntagUser",
+        {
+            resource: keyResource,
+            async run(call) {
+                const id = targetKey(call, "UserName");
+                const removed = new Set(call.params.list("TagKeys"));
+                if (removed.size === 0)
+                    call.params.req("TagKeys.member.1");
+                await call.deps.replica.commit((tx) => {
+                    const k = requireKey(tx, id);
+                    tx.putKey(withTags(k, k.tags.filter((t) => !removed.has(t.Key))));
+                });
+                return undefined;
+            },
+        },
+    ],
+    [
+        "ListUserTags",
+        {
+            resource: keyResource,
+            run(call) {
+                const k = requireKey(call.deps.replica.state, targetKey(call, "UserName"));
+                const tags = [...k.tags].sort((a, b) => byText(a.Key, b.Key));
+                const { page, more } = paginate(tags, (t) => t.Key, call.params);
+                return { Tags: page.map((t) => ({ Key: t.Key, Value: t.Value })), ...more };
+            },
+        },
+    ],
+]);
+//# sourceMappingURL=key-actions.js.map

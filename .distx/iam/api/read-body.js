@@ -1,0 +1,40 @@
+/**
+ * The IAM request body: IAM clients sign the body's SHA-256 without sending x-amz-content-sha256, so the
+ * (small, form-encoded) body is read whole — bounded — and hashed before the signature can be verified.
+ * Nothing of it is acted on before verification.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/CommonParameters.html
+ */
+import { createHash } from "node:crypto";
+import { IamError } from "../../errors.js";
+import { singleHeader } from "../../request.js";
+/** The largest IAM request body accepted (policy documents are at most 128 KiB of form-encoded text). */
+export const MAX_IAM_BODY_BYTES = 256 * 1024;
+const IAM_SCOPE = /^[^/]*\/\d{8}\/[^/]+\/iam\/aws4_request$/;
+/** True when the request's credential scope names the `iam` service (header or presigned query). */
+export function isIamScope(req) {
+    const auth = req.headers.get("authorization");
+    if (auth !== undefined && auth.length === 1) {
+        const m = /Credential=([^,\s]+)/.exec(auth[0]);
+        return m !== null && IAM_SCOPE.test(m[1]);
+    }
+    const cred = req.query.find((p) => p.name === "X-Amz-Credential");
+    return cred !== undefined && IAM_SCOPE.test(cred.value);
+}
+/** Reads the whole body, refusing more than MAX_IAM_BODY_BYTES before and while reading. */
+export async function readIamBody(req, parsed) {
+    const tooLarge = () => new IamError("ValidationError", `The request body must not exceed ${MAX_IAM_BODY_BYTES} bytes.`);
+    const length = singleHeader(parsed, "content-length");
+    if (length !== undefined && (!/^\d+$/.test(length) || Number(length) > MAX_IAM_BODY_BYTES))
+        throw tooLarge();
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of req) {
+        size += chunk.length;
+        if (size > MAX_IAM_BODY_BYTES)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    const bytes = Buffer.concat(chunks);
+    return { bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+//# sourceMappingURL=read-body.js.map

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * The s3gate command: `serve` in front of a configured backend, or `dev` in front of an embedded development
+ * S3 server. The only place that reads the environment, argv and signals.
+ */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { ConfigError, describeConfig, loadConfig } from "./config.js";
+import { startGateway } from "./app.js";
+const USAGE = `Usage: s3gate <command> [--config FILE]
+
+Commands:
+  serve         run in front of the backend in S3GATE_BACKEND_URL
+  dev           run in front of an embedded development S3 server (no configuration needed)
+  healthcheck   exit 0 when the admin listener's /healthz answers 200, else 1 (the container's HEALTHCHECK)
+
+Settings come from S3GATE_* environment variables and an optional JSON file (--config or S3GATE_CONFIG);
+see README.md for the table.`;
+function version() {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8"));
+    return pkg.version;
+}
+async function main(argv) {
+    const args = argv.slice(2);
+    if (args.includes("--help") || args.includes("-h"))
+        return void console.log(USAGE);
+    if (args.includes("--version"))
+        return void console.log(version());
+    const command = args[0] ?? "serve";
+    const ci = args.indexOf("--config");
+    const configFile = ci >= 0 ? args[ci + 1] : undefined;
+    const commands = ["serve", "dev", "healthcheck"];
+    if (!commands.includes(command) || (ci >= 0 && configFile === undefined)) {
+        console.error(USAGE);
+        process.exit(2);
+    }
+    let config;
+    try {
+        config = loadConfig(process.env, configFile);
+    }
+    catch (err) {
+        if (err instanceof ConfigError) {
+            console.error(`s3gate: invalid configuration: ${err.message}`);
+            // Docker reserves exit code 2 for health checks; 1 means unhealthy.
+            process.exit(command === "healthcheck" ? 1 : 2);
+        }
+        throw err;
+    }
+    if (command === "healthcheck")
+        process.exit(await healthcheck(config));
+    let closeDev;
+    if (command === "dev") {
+        const { startEmbeddedS3 } = await import("./dev/embedded-s3.js");
+        const dev = await startEmbeddedS3(config.dataDir);
+        closeDev = dev.close;
+        config = {
+            ...config,
+            backendUrl: dev.url,
+            backendAccessKeyId: dev.accessKeyId,
+            backendSecretAccessKey: dev.secretAccessKey,
+        };
+    }
+    else if (config.backendUrl === undefined) {
+        console.error("s3gate: invalid configuration: S3GATE_BACKEND_URL: required by `s3gate serve` (or run `s3gate dev`)");
+        process.exit(2);
+    }
+    const gateway = await startGateway(config);
+    gateway.logger.log("info", "s3gate started", {
+        version: version(),
+        mode: command,
+        data: `${gateway.data.address}:${gateway.data.port}`,
+        admin: `${gateway.admin.address}:${gateway.admin.port}`,
+        tls: gateway.tls,
+        config: describeConfig(config),
+    });
+    announce(command, config, gateway);
+    let stopping = false;
+    const stop = (signal) => {
+        if (stopping) {
+            gateway.logger.log("warn", "s3gate exiting without draining (second signal)", { signal });
+            process.exit(1);
+        }
+        stopping = true;
+        gateway.drain();
+        gateway.logger.log("info", "s3gate draining", {
+            signal,
+            shutdownDelayMs: config.shutdownDelayMs,
+            drainTimeoutMs: config.drainTimeoutMs,
+        });
+        void new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs))
+            .then(() => gateway.close(config.drainTimeoutMs))
+            .then(async (result) => {
+            await closeDev?.();
+            gateway.logger.log(result.cut > 0 ? "warn" : "info", "s3gate stopped", { ...result });
+            process.exit(0);
+        })
+            .catch((err) => {
+            gateway.logger.log("error", "s3gate shutdown failed", { error: String(err) });
+            process.exit(1);
+        });
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+}
+/** GET /healthz on the admin listener (a wildcard address is reached through loopback). */
+async function healthcheck(config) {
+    const { host, port } = config.adminListen;
+    const target = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+    try {
+        const res = await fetch(`http://${target.includes(":") ? `[${target}]` : target}:${port}/healthz`, {
+            signal: AbortSignal.timeout(3000),
+        });
+        return res.status === 200 ? 0 : 1;
+    }
+    catch {
+        return 1;
+    }
+}
+function announce(command, config, gateway) {
+    const { root } = gateway;
+    const host = gateway.data.address === "0.0.0.0" || gateway.data.address === "::" ? "127.0.0.1" : gateway.data.address;
+    const scheme = gateway.tls ? "https" : "http";
+    const endpoint = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${gateway.data.port}`;
+    if (command === "dev" || root.generated) {
+        const lines = [
+            root.generated
+                ? "Root credentials generated (stored in the data directory, mode 0600):"
+                : "Root credentials:",
+            `export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region}`,
+        ];
+        process.stderr.write(lines.join("\n") + "\n");
+    }
+}
+main(process.argv).catch((err) => {
+    console.error(`s3gate: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+});
+//# sourceMappingURL=main.js.map

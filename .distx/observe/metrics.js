@@ -1,0 +1,219 @@
+/**
+ * Every metric s3gate exports, in one place. Labels carry bounded values only (operation, status class,
+ * error code) — never a bucket, key or access key id.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+const LATENCY_BUCKETS = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+/** Creates the registry with s3gate's metrics and Node's default process metrics. */
+export function createMetrics(opts = {}) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "s3gate_" });
+    const inFlight = { value: 0 };
+    new Gauge({
+        name: "s3gate_requests_in_flight",
+        help: "Requests being processed.",
+        registers: [registry],
+        collect() {
+            this.set(inFlight.value);
+        },
+    });
+    return {
+        registry,
+        requestDuration: new FastHistogram({
+            name: "s3gate_request_duration_seconds",
+            help: "Time from request head to the end of the response, by S3 operation and status class.",
+            labelNames: ["operation", "status_class"],
+            buckets: LATENCY_BUCKETS,
+        }, registry),
+        stageDuration: new FastHistogram({
+            name: "s3gate_stage_duration_seconds",
+            help: "Time spent in each stage of the pipeline (authenticate, authorize, upstream headers).",
+            labelNames: ["stage"],
+            buckets: [
+                0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10,
+            ],
+        }, registry),
+        inFlight,
+        bytesReceived: new FastCounter({
+            name: "s3gate_received_bytes_total",
+            help: "Bytes received from clients (request heads and bodies).",
+        }, registry).series({}, ""),
+        bytesSent: new FastCounter({ name: "s3gate_sent_bytes_total", help: "Bytes sent to clients (response heads and bodies)." }, registry).series({}, ""),
+        errors: new Counter({
+            name: "s3gate_errors_total",
+            help: "Errors answered by s3gate itself, by S3 error code (backend errors pass through and are not counted).",
+            labelNames: ["code"],
+            registers: [registry],
+        }),
+        decisions: new FastCounter({
+            name: "s3gate_authorization_decisions_total",
+            help: "Authorization decisions on S3 requests, by operation and decision (Allow, ExplicitDeny, ImplicitDeny, Root).",
+            labelNames: ["operation", "decision"],
+        }, registry),
+        authFailures: new Counter({
+            name: "s3gate_authentication_failures_total",
+            help: "Requests refused by authentication, by S3 or IAM error code.",
+            labelNames: ["code"],
+            registers: [registry],
+        }),
+        upstreamErrors: new Counter({
+            name: "s3gate_upstream_errors_total",
+            help: "Backend requests that failed without a response (connection refused, reset, timeout).",
+            registers: [registry],
+        }),
+        storeUp: new Gauge({
+            name: "s3gate_store_up",
+            help: "1 when the key/policy store has loaded and is not staler than its limit, else 0.",
+            registers: [registry],
+            collect() {
+                if (opts.storeReady !== undefined)
+                    this.set(opts.storeReady() ? 1 : 0);
+            },
+        }),
+        cacheLookups: new FastCounter({
+            name: "s3gate_cache_lookups_total",
+            help: "Access-key lookups on the data path: hit (a known key) or miss (unknown key).",
+            labelNames: ["result"],
+        }, registry),
+        backendUp: new Gauge({
+            name: "s3gate_backend_up",
+            help: "1 when the backend answered the last readiness check (a signed HEAD /), else 0.",
+            registers: [registry],
+        }),
+        tlsCertificateExpiry: new Gauge({
+            name: "s3gate_tls_certificate_expiry_timestamp_seconds",
+            help: "Expiry (notAfter, Unix time) of the data plane's TLS certificate in use.",
+            registers: [registry],
+        }),
+    };
+}
+/** `2xx`, `4xx`, … for a status code. */
+export function statusClass(status) {
+    return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";
+}
+/** One labelled series of a {@link FastHistogram}: bucket counts (not cumulative), sum and count. */
+export class HistogramSeries {
+    labels;
+    bounds;
+    counts;
+    sum = 0;
+    count = 0;
+    constructor(labels, bounds) {
+        this.labels = labels;
+        this.bounds = bounds;
+        this.counts = new Float64Array(bounds.length);
+    }
+    observe(value) {
+        const bounds = this.bounds;
+        let i = 0;
+        while (i < bounds.length && value > bounds[i])
+            i++;
+        if (i < bounds.length)
+            this.counts[i]++;
+        this.sum += value;
+        this.count++;
+    }
+}
+/** One labelled series of a {@link FastCounter}. */
+export class CounterSeries {
+    labels;
+    value = 0;
+    constructor(labels) {
+        this.labels = labels;
+    }
+    inc(by = 1) {
+        this.value += by;
+    }
+}
+/**
+ * The metric shape prom-client's Registry formats (`get()` → name, help, type, values): the hot-path metrics
+ * below implement it so /metrics stays prom-client's exposition, while an observation costs a few additions
+ * instead of prom-client's per-call label validation and hashing.
+ */
+class BoundMetric {
+    name;
+    help;
+    labelNames;
+    aggregator = "sum";
+    #series = new Map();
+    constructor(name, help, labelNames, registry) {
+        this.name = name;
+        this.help = help;
+        this.labelNames = labelNames;
+        registry.registerMetric(this);
+    }
+    /** The series for `labels`; `key` identifies the label values (callers pass them joined). */
+    series(labels, key) {
+        let s = this.#series.get(key);
+        if (s === undefined) {
+            for (const name of this.labelNames) {
+                if (typeof labels[name] !== "string")
+                    throw new TypeError(`${this.name}: label ${name} missing`);
+            }
+            s = this.create({ ...labels });
+            this.#series.set(key, s);
+        }
+        return s;
+    }
+    all() {
+        return this.#series.values();
+    }
+    reset() {
+        this.#series.clear();
+    }
+}
+/** A Prometheus histogram on the data path. */
+export class FastHistogram extends BoundMetric {
+    type = "histogram";
+    constructor(cfg, registry) {
+        super(cfg.name, cfg.help, cfg.labelNames ?? [], registry);
+        this.buckets = [...cfg.buckets].sort((a, b) => a - b);
+    }
+    buckets;
+    create(labels) {
+        return new HistogramSeries(labels, this.buckets);
+    }
+    observe(labels, key, value) {
+        this.series(labels, key).observe(value);
+    }
+    get() {
+        const values = [];
+        for (const s of this.all()) {
+            let cumulative = 0;
+            for (let i = 0; i < this.buckets.length; i++) {
+                cumulative += s.counts[i];
+                values.push({
+                    labels: { le: this.buckets[i], ...s.labels },
+                    value: cumulative,
+                    metricName: `${this.name}_bucket`,
+                });
+            }
+            values.push({ labels: { le: "+Inf", ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+            values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+            values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+        }
+        return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: "sum" });
+    }
+}
+/** A Prometheus counter on the data path. */
+export class FastCounter extends BoundMetric {
+    type = "counter";
+    constructor(cfg, registry) {
+        super(cfg.name, cfg.help, cfg.labelNames ?? [], registry);
+    }
+    create(labels) {
+        return new CounterSeries(labels);
+    }
+    inc(labels, key, by = 1) {
+        this.series(labels, key).inc(by);
+    }
+    get() {
+        const values = [];
+        for (const s of this.all())
+            values.push({ labels: s.labels, value: s.value });
+        return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: "sum" });
+    }
+}
+//# sourceMappingURL=metrics.js.map

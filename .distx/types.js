@@ -1,0 +1,3 @@
+/** Plain values the stages hand each other: authenticate → classify → authorize → forward. */
+export {};
+//# sourceMappingURL=types.js.map
