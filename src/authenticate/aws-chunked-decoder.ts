@@ -9,6 +9,7 @@
  */
 import { createHash, timingSafeEqual, type Hash } from "node:crypto";
 import { hmac } from "./signing-key.js";
+import { noteRelayed } from "../observe/buffer-gc.js";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
 import { EMPTY_SHA256, H_TRAILER_SIGNATURE } from "../constants.js";
@@ -79,6 +80,7 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    noteRelayed(chunk.length);
     try {
       this.#consume(chunk);
     } catch (err) {

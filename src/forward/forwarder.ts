@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { S3Error } from "../errors.js";
+import { noteRelayed } from "../observe/buffer-gc.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
 import { EMPTY_SHA256 } from "../constants.js";
 
@@ -92,6 +93,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    noteRelayed(chunk.length);
     if (!this.res.write(chunk)) {
       controller.pause();
       this.res.once("drain", () => controller.resume());

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=s3-request.js.map
