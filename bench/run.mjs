@@ -59,6 +59,12 @@ async function signedHeaders(port, method, path, payloadHash) {
   return signed.headers;
 }
 
+/** The Node flags in dist/main.js's shebang (`#!/usr/bin/env -S node <flags>`). */
+function launchFlags() {
+  const first = readFileSync(join(here, "..", "dist", "main.js"), "utf8").split("\n", 1)[0];
+  return /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)?.[1]?.trim() ?? "";
+}
+
 function hasWrk() {
   return spawnSync("wrk", ["--version"]).error === undefined;
 }
@@ -161,7 +167,9 @@ async function waitHealthy(adminPort) {
 }
 
 async function main() {
-  const nodeFlags = (process.env.BENCH_S3GATE_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  // s3gate runs with the Node flags its launchers use (the bin's shebang, npm start/serve, the image), unless
+  // BENCH_S3GATE_NODE_FLAGS says otherwise.
+  const nodeFlags = (process.env.BENCH_S3GATE_NODE_FLAGS ?? launchFlags()).split(" ").filter(Boolean);
   const backend = await start([join(here, "backend.mjs")]);
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)]);
   const [gatePort, adminPort] = [await freePort(), await freePort()];

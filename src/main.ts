@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The s3gate command: `serve` in front of a configured backend, or `dev` in front of an embedded development
  * S3 server. The only place that reads the environment, argv and signals.

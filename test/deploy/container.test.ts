@@ -260,3 +260,25 @@ describe("the image's entry point and HEALTHCHECK, without Docker", () => {
     expect(r.status).toBe(1);
   });
 });
+
+describe("Node flags", () => {
+  // Every launcher runs s3gate with the same V8 flags (a 16 MB young generation keeps RSS down; see README).
+  const shebang = /^#!\/usr\/bin\/env -S node (.*)$/.exec(
+    readFileSync(join(ROOT, "src", "main.ts"), "utf8").split("\n", 1)[0]!,
+  )?.[1];
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const entrypoint = JSON.parse(ALL.find((i) => i.op === "ENTRYPOINT")!.args) as string[];
+  const rows: [string, string | undefined][] = [
+    ["npm start", /^node (.*) dist\/main\.js dev$/.exec(pkg.scripts.start!)?.[1]],
+    ["npm run serve", /^node (.*) dist\/main\.js serve$/.exec(pkg.scripts.serve!)?.[1]],
+    ["the image's ENTRYPOINT", entrypoint.slice(1, entrypoint.indexOf("dist/main.js")).join(" ")],
+  ];
+  it("are set in the bin's shebang", () => {
+    expect(shebang).toBe("--max-semi-space-size=8");
+  });
+  it.each(rows)("are the same for %s", (_name, flags) => {
+    expect(flags).toBe(shebang);
+  });
+});
