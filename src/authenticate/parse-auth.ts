@@ -149,19 +149,7 @@ function parseHeaderAuth(req: ParsedRequest, header: string, now: number, opts: 
   if (payloadHash === undefined && scope.service === "s3") {
     throw new S3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   }
-  return {
-    authType: "REST-HEADER",
-    accessKeyId: scope.accessKeyId,
-    date: scope.date,
-    region: scope.region,
-    service: scope.service,
-    scope: scope.scope,
-    amzDate,
-    signedHeaders,
-    signature,
-    payloadHash,
-    signatureAgeMs: now - time,
-  };
+  return authParams("REST-HEADER", scope, amzDate, signedHeaders, signature, payloadHash, now - time);
 }
 
 function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): AuthParams {
@@ -220,8 +208,21 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
     );
   }
   const payloadHash = fromQuery ?? fromHeader ?? UNSIGNED_PAYLOAD;
+  return authParams("REST-QUERY-STRING", scope, amzDate, signedHeaders, signature, payloadHash, now - time);
+}
+
+/** The parameters of either mechanism, in one object shape (fields listed: no spread on the hot path). */
+function authParams(
+  authType: AuthParams["authType"],
+  scope: Scope,
+  amzDate: string,
+  signedHeaders: readonly string[],
+  signature: string,
+  payloadHash: string | undefined,
+  signatureAgeMs: number,
+): AuthParams {
   return {
-    authType: "REST-QUERY-STRING",
+    authType,
     accessKeyId: scope.accessKeyId,
     date: scope.date,
     region: scope.region,
@@ -231,7 +232,7 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
     signedHeaders,
     signature,
     payloadHash,
-    signatureAgeMs: now - time,
+    signatureAgeMs,
   };
 }
 
