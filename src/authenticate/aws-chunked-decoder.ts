@@ -7,8 +7,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
-import { createHash, timingSafeEqual, type Hash } from "node:crypto";
-import { hmac } from "./signing-key.js";
+import { createHash, type Hash } from "node:crypto";
+import { equalSignatures, hmacHex } from "./signing-key.js";
 import { noteRelayed } from "../observe/buffer-gc.js";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
@@ -193,8 +193,7 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   #verify(toSign: string, provided: string): void {
-    const expected = hmac(this.#opts.signing!.key, toSign, "buffer");
-    if (!timingSafeEqual(expected, Buffer.from(provided, "hex"))) {
+    if (!equalSignatures(hmacHex(this.#opts.signing!.key, toSign), provided)) {
       throw new S3Error("SignatureDoesNotMatch", undefined, [["StringToSign", toSign]]);
     }
   }

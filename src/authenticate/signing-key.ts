@@ -55,24 +55,29 @@ function padsOf(key: Buffer): Pads {
 }
 
 /**
- * HMAC-SHA256 of `data` under `key`. A signing key (32 bytes) is used for many messages: its pads are computed
- * once and the HMAC is two one-shot hashes, which costs less than a `createHmac` object per message. Anything
- * else (longer keys or messages) goes through `createHmac`; the tests check both agree.
+ * HMAC-SHA256 of `data` under `key`, hex. A signing key (32 bytes) is used for many messages: its pads are
+ * computed once and the HMAC is two one-shot hashes, which costs less than a `createHmac` object per message.
+ * Both hashes answer in hex (a Buffer answer costs an allocation more than the hash itself); the inner one is
+ * written back as bytes after the outer pad. Anything else (longer keys or messages) goes through
+ * `createHmac`; the tests check both agree.
  */
-export function hmac(key: Buffer, data: string, encoding: "hex"): string;
-export function hmac(key: Buffer, data: string, encoding: "buffer"): Buffer;
-export function hmac(key: Buffer, data: string, encoding: "hex" | "buffer"): string | Buffer {
+export function hmacHex(key: Buffer, data: string): string {
   if (key.length > BLOCK || data.length * 3 > MESSAGE_ROOM) {
-    const h = createHmac("sha256", key).update(data);
-    return encoding === "hex" ? h.digest("hex") : h.digest();
+    return createHmac("sha256", key).update(data).digest("hex");
   }
   const { inner, outer } = padsOf(key);
   const n = inner.write(data, BLOCK, "utf8");
-  hash("sha256", inner.subarray(0, BLOCK + n), "buffer").copy(outer, BLOCK);
-  return encoding === "hex" ? hash("sha256", outer, "hex") : hash("sha256", outer, "buffer");
+  outer.write(hash("sha256", inner.subarray(0, BLOCK + n), "hex"), BLOCK, "hex");
+  return hash("sha256", outer, "hex");
 }
 
-/** HMAC-SHA256 of `data` under `key`, hex. */
-export function hmacHex(key: Buffer, data: string): string {
-  return hmac(key, data, "hex");
+/**
+ * Compares two signatures in constant time: every character is looked at whatever the first difference. The
+ * lengths are not secret (a SigV4 signature is always 64 hex digits).
+ */
+export function equalSignatures(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

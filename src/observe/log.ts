@@ -22,11 +22,86 @@ export function createLogger(minLevel: Level): Logger {
   };
 }
 
+/** One access-log line. Fields that are `undefined` are left out of the line, as JSON.stringify does. */
+export interface AccessEntry {
+  readonly time: string;
+  readonly requestId: string;
+  readonly remote: string | undefined;
+  readonly method: string | undefined;
+  readonly accessKeyId: string | undefined;
+  readonly operation: string;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly status: number;
+  readonly error: string | undefined;
+  readonly decision: string | undefined;
+  readonly policy: string | undefined;
+  readonly policyVersion: string | undefined;
+  readonly statement: string | undefined;
+  readonly failedCondition:
+    { readonly operator: string; readonly key: string; readonly value?: string } | undefined;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly durationMs: number;
+  readonly authMs: number | undefined;
+  readonly authorizeMs: number | undefined;
+  readonly upstreamMs: number | undefined;
+}
+
 export interface AccessLog {
   /** False when access logging is off: callers skip building the entry. */
   readonly enabled: boolean;
-  write(entry: Record<string, unknown>): void;
+  write(entry: AccessEntry): void;
   close(): void;
+}
+
+// What JSON.stringify would escape in a string: quotes, backslashes, control characters, lone surrogates.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be found
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+const quote = (value: string): string =>
+  NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+
+function str(name: string, value: string | undefined): string {
+  return value === undefined ? "" : ',"' + name + '":' + quote(value);
+}
+
+function num(name: string, value: number | undefined): string {
+  if (value === undefined) return "";
+  return ',"' + name + '":' + (Number.isFinite(value) ? String(value) : "null");
+}
+
+/**
+ * The JSON of an access entry, byte for byte what `JSON.stringify(entry)` gives (a table test holds it to
+ * that), in about a third of the time: the fields are known, so only string values are looked at.
+ */
+export function accessLine(e: AccessEntry): string {
+  const fc = e.failedCondition;
+  return (
+    '{"time":' +
+    quote(e.time) +
+    str("requestId", e.requestId) +
+    str("remote", e.remote) +
+    str("method", e.method) +
+    str("accessKeyId", e.accessKeyId) +
+    str("operation", e.operation) +
+    str("bucket", e.bucket) +
+    str("key", e.key) +
+    num("status", e.status) +
+    str("error", e.error) +
+    str("decision", e.decision) +
+    str("policy", e.policy) +
+    str("policyVersion", e.policyVersion) +
+    str("statement", e.statement) +
+    (fc === undefined ? "" : ',"failedCondition":' + JSON.stringify(fc)) +
+    num("bytesIn", e.bytesIn) +
+    num("bytesOut", e.bytesOut) +
+    num("durationMs", e.durationMs) +
+    num("authMs", e.authMs) +
+    num("authorizeMs", e.authorizeMs) +
+    num("upstreamMs", e.upstreamMs) +
+    "}"
+  );
 }
 
 const FLUSH_BYTES = 64 * 1024;
@@ -53,7 +128,7 @@ export function createAccessLog(where: string): AccessLog {
   return {
     enabled: true,
     write(entry) {
-      buffer += JSON.stringify(entry) + "\n";
+      buffer += accessLine(entry) + "\n";
       if (buffer.length >= FLUSH_BYTES) flush();
       else if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
     },

@@ -107,7 +107,7 @@ export class Trace {
       failedCondition: this.failedCondition,
       bytesIn,
       bytesOut,
-      durationMs: round(seconds * 1000),
+      durationMs: Math.round(seconds * 1e6) / 1000,
       authMs: round(this.authMs),
       authorizeMs: round(this.authorizeMs),
       upstreamMs: round(this.upstreamMs),
@@ -115,17 +115,18 @@ export class Trace {
   }
 }
 
-let lastMs = -1;
-let lastIso = "";
+let lastSecond = -1;
+let secondPrefix = "";
 
-/** The current time in ISO 8601 with milliseconds, formatted once per millisecond. */
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+/** The current time in ISO 8601 with milliseconds: `YYYY-MM-DDTHH:MM:SS.` formatted once per second. */
+export function isoNow(ms: number = Date.now()): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return lastIso;
+  const milli = ms - second * 1000;
+  return secondPrefix + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
 }
 
 const round = (ms: number | undefined): number | undefined =>

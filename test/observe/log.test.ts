@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { accessLine, createAccessLog, type AccessEntry } from "../../src/observe/log.js";
+import { isoNow } from "../../src/observe/trace.js";
+
+const base: AccessEntry = {
+  time: "2026-11-22T22:27:52.123Z",
+  requestId: "0A1B2C3D00000001",
+  remote: "127.0.0.1",
+  method: "GET",
+  accessKeyId: "AKIAEXAMPLEKEY000001",
+  operation: "GetObject",
+  bucket: "photos",
+  key: "2026/cat.jpg",
+  status: 200,
+  error: undefined,
+  decision: "Allow",
+  policy: "read-photos",
+  policyVersion: "v3",
+  statement: "ReadAll",
+  failedCondition: undefined,
+  bytesIn: 345,
+  bytesOut: 1300,
+  durationMs: 1.234,
+  authMs: 0.123,
+  authorizeMs: 0.012,
+  upstreamMs: 0.8,
+};
+
+// accessLine must give exactly what JSON.stringify gives for every entry: one row per kind of value.
+const rows: [string, Partial<AccessEntry>][] = [
+  ["a full allowed request", {}],
+  [
+    "an anonymous failure before authentication",
+    {
+      accessKeyId: undefined,
+      decision: undefined,
+      policy: undefined,
+      policyVersion: undefined,
+      statement: undefined,
+      authMs: undefined,
+      authorizeMs: undefined,
+      upstreamMs: undefined,
+      status: 403,
+      error: "AccessDenied",
+    },
+  ],
+  ["no remote address (socket already gone)", { remote: undefined }],
+  ["no method", { method: undefined }],
+  ["a key with quotes and backslashes", { key: 'a"b\\c' }],
+  ["a key with control characters", { key: "line\nbreak\ttab\u0000nul\u001f\u007f" }],
+  ["a key with non-ASCII text", { key: "région/ключ/鍵" }],
+  ["a key with an emoji (a surrogate pair)", { key: "cat-🙂.jpg" }],
+  ["a key with a lone high surrogate", { key: "bad\ud800key" }],
+  ["a key with a lone low surrogate", { key: "bad\udc00key" }],
+  ["a key with U+2028 and U+2029", { key: "a\u2028b\u2029c" }],
+  ["an empty key", { key: "" }],
+  [
+    "a denied request with its failed condition",
+    {
+      decision: "Deny",
+      status: 403,
+      error: "AccessDenied",
+      failedCondition: { operator: "IpAddress", key: "aws:SourceIp", value: "10.0.0.1" },
+    },
+  ],
+  ["a failed condition without a value", { failedCondition: { operator: "Null", key: "s3:prefix" } }],
+  [
+    "a failed condition with a quote in its value",
+    { failedCondition: { operator: "StringLike", key: "s3:prefix", value: 'x"y' } },
+  ],
+  ["status 0 (the client went away)", { status: 0 }],
+  ["integer and zero durations", { durationMs: 2, authMs: 0, authorizeMs: 0, upstreamMs: 0 }],
+  ["tiny and huge numbers", { durationMs: 1e-7, bytesOut: 2 ** 53 - 1, bytesIn: 1e21 }],
+  ["a non-finite duration", { durationMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY }],
+  ["a negative zero", { authMs: -0 }],
+  ["an operation from the IAM API", { operation: "iam:CreateAccessKey", bucket: undefined, key: undefined }],
+];
+
+describe("accessLine", () => {
+  it.each(rows)("%s", (_name, change) => {
+    const entry: AccessEntry = { ...base, ...change };
+    expect(accessLine(entry)).toBe(JSON.stringify(entry));
+  });
+
+  it("keeps JSON.stringify's field order, whatever order the entry was built in", () => {
+    const reversed = Object.fromEntries(Object.entries(base).reverse()) as unknown as AccessEntry;
+    expect(accessLine(reversed)).toBe(JSON.stringify(base));
+  });
+});
+
+const times = [
+  Date.UTC(2026, 10, 22, 22, 27, 52, 0),
+  Date.UTC(2026, 10, 22, 22, 27, 52, 7),
+  Date.UTC(2026, 10, 22, 22, 27, 52, 42),
+  Date.UTC(2026, 10, 22, 22, 27, 52, 999),
+  Date.UTC(2026, 10, 22, 22, 27, 53, 1),
+  Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+  Date.UTC(2027, 0, 1, 0, 0, 0, 0),
+  Date.UTC(2028, 1, 29, 12, 0, 0, 500),
+];
+
+describe("isoNow", () => {
+  it.each(times)("%i formats as toISOString does", (ms) => {
+    expect(isoNow(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it("is right when time goes backwards across a second", () => {
+    for (const ms of [...times].reverse()) expect(isoNow(ms)).toBe(new Date(ms).toISOString());
+  });
+});
+
+describe("createAccessLog", () => {
+  it("writes one JSON line per request to a file, flushed on close", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+    const log = createAccessLog(path);
+    expect(log.enabled).toBe(true);
+    const entries = rows.map(([, change]) => ({ ...base, ...change }));
+    for (const e of entries) log.write(e);
+    log.close();
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
+  });
+
+  it("is disabled and writes nothing when off", () => {
+    const log = createAccessLog("off");
+    expect(log.enabled).toBe(false);
+    log.write(base);
+    log.close();
+  });
+});
