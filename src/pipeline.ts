@@ -10,7 +10,7 @@ import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } fr
 import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { forwardS3 } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
-import type { Metrics } from "./observe/metrics.js";
+import { STAGE_AUTHENTICATE, type Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { Trace } from "./observe/trace.js";
 import { accessDeniedError, decideS3, type CompiledPolicy, type S3Decision } from "./authorize/index.js";
@@ -92,7 +92,7 @@ async function run(
       deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
     const request = classify(parsed, authInfo(auth), deps.classify);
     trace.authMs = performance.now() - t0;
-    deps.metrics.stageDuration.observe({ stage: "authenticate" }, "authenticate", trace.authMs / 1000);
+    deps.metrics.stageDuration.observe(STAGE_AUTHENTICATE, "authenticate", trace.authMs / 1000);
     if (request.kind === "iam") {
       if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
       trace.operation = await deps.iam({

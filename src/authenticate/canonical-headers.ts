@@ -10,7 +10,9 @@ export function canonicalHeaders(
   let out = "";
   for (const name of signedHeaders) {
     const values = headers.get(name);
-    out += name + ":" + (values === undefined ? "" : values.map(trimAll).join(",")) + "\n";
+    const value =
+      values === undefined ? "" : values.length === 1 ? trimAll(values[0]!) : values.map(trimAll).join(",");
+    out += name + ":" + value + "\n";
   }
   return out;
 }

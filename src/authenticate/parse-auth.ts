@@ -357,9 +357,9 @@ function parseSignedHeaders(
   }
   if (!names.includes("host")) throw new S3Error(code, "The host header must be signed.");
   const unsigned: string[] = [];
-  for (const name of req.headers.keys()) {
+  req.headers.forEach((_values, name) => {
     if (name.startsWith("x-amz-") && !names.includes(name)) unsigned.push(name);
-  }
+  });
   if (unsigned.length > 0) {
     throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", [
       ["HeadersNotSigned", unsigned.join(", ")],

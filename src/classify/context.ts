@@ -32,30 +32,91 @@ function clock(nowMs: number): [string, string] {
   return [clockIso, clockEpoch];
 }
 
-/** Global keys every request carries (S3 and IAM). */
+/**
+ * The condition context of one request. The global keys are kept as the request's own values and turned into
+ * the key → values map only when something reads the context: most requests (the root key's, and any whose
+ * policies have no conditions) never do, and the map is the largest allocation of a request otherwise. Keys
+ * that need checking (the S3 keys read from headers and query) are added by classify as it runs, so a bad
+ * header fails the request whether or not a policy reads it.
+ */
+export class RequestContext implements ReadonlyMap<string, readonly string[]> {
+  #map: Map<string, string[]> | undefined = undefined;
+  #added: [string, string[]][] | undefined = undefined;
+
+  constructor(
+    private readonly peer: Peer,
+    private readonly auth: ContextAuth,
+    private readonly nowMs: number,
+    private readonly userAgent: string | undefined,
+    private readonly referer: string | undefined,
+  ) {}
+
+  /** Adds (or replaces) a key; classify's S3 keys. */
+  set(key: string, values: string[]): this {
+    if (this.#map !== undefined) this.#map.set(key, values);
+    else (this.#added ??= []).push([key, values]);
+    return this;
+  }
+
+  #entries(): Map<string, string[]> {
+    if (this.#map !== undefined) return this.#map;
+    const ctx = new Map<string, string[]>();
+    const { peer, auth } = this;
+    ctx.set("aws:sourceip", [peer.sourceIp]);
+    ctx.set("aws:securetransport", [peer.secure ? "true" : "false"]);
+    const [iso, epoch] = clock(this.nowMs);
+    ctx.set("aws:currenttime", [iso]);
+    ctx.set("aws:epochtime", [epoch]);
+    ctx.set("aws:username", [auth.accessKeyId]);
+    ctx.set("aws:userid", [auth.accessKeyId]);
+    ctx.set("s3:authtype", [auth.authType]);
+    ctx.set("s3:signatureversion", [ALGORITHM_SIGV4]);
+    ctx.set("s3:signatureage", [String(Math.max(0, Math.round(auth.signatureAgeMs)))]);
+    ctx.set("s3:x-amz-content-sha256", [auth.contentSha256]);
+    if (this.userAgent !== undefined) ctx.set("aws:useragent", [this.userAgent]);
+    if (this.referer !== undefined) ctx.set("aws:referer", [this.referer]);
+    for (const [key, values] of this.#added ?? []) ctx.set(key, values);
+    this.#map = ctx;
+    this.#added = undefined;
+    return ctx;
+  }
+
+  get(key: string): readonly string[] | undefined {
+    return this.#entries().get(key);
+  }
+  has(key: string): boolean {
+    return this.#entries().has(key);
+  }
+  get size(): number {
+    return this.#entries().size;
+  }
+  forEach(
+    fn: (values: readonly string[], key: string, map: ReadonlyMap<string, readonly string[]>) => void,
+  ): void {
+    for (const [key, values] of this.#entries()) fn(values, key, this);
+  }
+  entries(): MapIterator<[string, readonly string[]]> {
+    return this.#entries().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.#entries().keys();
+  }
+  values(): MapIterator<readonly string[]> {
+    return this.#entries().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, readonly string[]]> {
+    return this.#entries().entries();
+  }
+}
+
+/** Global keys every request carries (S3 and IAM). The clock is read now, the map built when first read. */
 export function baseContext(
   peer: Peer,
   auth: ContextAuth,
   nowMs: number,
   header: (name: string) => string | undefined,
-): Map<string, string[]> {
-  const ctx = new Map<string, string[]>();
-  ctx.set("aws:sourceip", [peer.sourceIp]);
-  ctx.set("aws:securetransport", [peer.secure ? "true" : "false"]);
-  const [iso, epoch] = clock(nowMs);
-  ctx.set("aws:currenttime", [iso]);
-  ctx.set("aws:epochtime", [epoch]);
-  ctx.set("aws:username", [auth.accessKeyId]);
-  ctx.set("aws:userid", [auth.accessKeyId]);
-  ctx.set("s3:authtype", [auth.authType]);
-  ctx.set("s3:signatureversion", [ALGORITHM_SIGV4]);
-  ctx.set("s3:signatureage", [String(Math.max(0, Math.round(auth.signatureAgeMs)))]);
-  ctx.set("s3:x-amz-content-sha256", [auth.contentSha256]);
-  const userAgent = header("user-agent");
-  if (userAgent !== undefined) ctx.set("aws:useragent", [userAgent]);
-  const referer = header("referer");
-  if (referer !== undefined) ctx.set("aws:referer", [referer]);
-  return ctx;
+): RequestContext {
+  return new RequestContext(peer, auth, nowMs, header("user-agent"), header("referer"));
 }
 
 /** Request headers that are S3 condition keys of the same name (`s3:<header>`). */
@@ -89,10 +150,7 @@ const LIST_KEYS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Adds the S3 keys read from headers. */
-export function addHeaderKeys(
-  ctx: Map<string, string[]>,
-  header: (name: string) => string | undefined,
-): void {
+export function addHeaderKeys(ctx: RequestContext, header: (name: string) => string | undefined): void {
   for (const name of HEADER_KEYS) {
     const v = header(name);
     if (v !== undefined) ctx.set("s3:" + name, [v]);
@@ -106,7 +164,7 @@ export function addHeaderKeys(
 }
 
 /** Adds s3:prefix, s3:delimiter and s3:max-keys when the (list) request carries them, even empty. */
-export function addListKeys(ctx: Map<string, string[]>, params: readonly QueryParam[]): void {
+export function addListKeys(ctx: RequestContext, params: readonly QueryParam[]): void {
   for (const p of params) {
     for (const [name, key] of LIST_KEYS) if (p.name === name) ctx.set(key, [p.value]);
   }
@@ -116,7 +174,7 @@ export function addListKeys(ctx: Map<string, string[]>, params: readonly QueryPa
  * Adds s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys from x-amz-tagging, which is form-encoded
  * (`k1=v1&k2=v2`, `+` is a space, as S3 reads it). A repeated tag key is an error.
  */
-export function addRequestTags(ctx: Map<string, string[]>, tagging: string): void {
+export function addRequestTags(ctx: RequestContext, tagging: string): void {
   const keys: string[] = [];
   const seen = new Set<string>();
   if (tagging !== "") {

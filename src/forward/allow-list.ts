@@ -114,7 +114,7 @@ export function forwardHeaders(
       throw new S3Error("NotImplemented", `The header ${name} is not supported by this server.`);
     }
   };
-  for (const [name, values] of headers) add(name, values.join(","));
+  headers.forEach((values, name) => add(name, values.length === 1 ? values[0]! : values.join(",")));
   for (const [name, value] of hoisted) {
     if (headers.has(name))
       throw new S3Error("InvalidArgument", `${name} is given both as a header and in the query.`);

@@ -40,6 +40,24 @@ function comparePairs(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The header names, sorted as Array.prototype.sort sorts strings (by UTF-16 code units). An insertion sort: an
+ * upstream request has a handful of headers, and the built-in sort allocates working storage on every call.
+ */
+function sortedNames(headers: Record<string, string>): string[] {
+  const names = Object.keys(headers);
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i - 1;
+    while (j >= 0 && names[j]! > name) {
+      names[j + 1] = names[j]!;
+      j--;
+    }
+    names[j + 1] = name;
+  }
+  return names;
+}
+
 export interface SigningCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -60,7 +78,7 @@ export function signRequest(
 ): void {
   const amzDate = amzDateOf(nowMs);
   headers["x-amz-date"] = amzDate;
-  const names = Object.keys(headers).sort();
+  const names = sortedNames(headers);
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? "" : target.slice(q + 1);

@@ -127,6 +127,11 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
   };
 }
 
+/** The label sets of the stage-duration histogram (shared: no object per observation). */
+export const STAGE_AUTHENTICATE = { stage: "authenticate" } as const;
+export const STAGE_AUTHORIZE = { stage: "authorize" } as const;
+export const STAGE_UPSTREAM = { stage: "upstream" } as const;
+
 /** `2xx`, `4xx`, … for a status code. */
 export function statusClass(status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { statusClass, type Metrics } from "./metrics.js";
+import { STAGE_AUTHORIZE, STAGE_UPSTREAM, statusClass, type Metrics } from "./metrics.js";
 import type { AccessLog } from "./log.js";
 
 export interface FailedCondition {
@@ -83,10 +83,10 @@ export class Trace {
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
     if (this.authorizeMs !== undefined) {
-      metrics.stageDuration.observe({ stage: "authorize" }, "authorize", this.authorizeMs / 1000);
+      metrics.stageDuration.observe(STAGE_AUTHORIZE, "authorize", this.authorizeMs / 1000);
     }
     if (this.upstreamMs !== undefined) {
-      metrics.stageDuration.observe({ stage: "upstream" }, "upstream", this.upstreamMs / 1000);
+      metrics.stageDuration.observe(STAGE_UPSTREAM, "upstream", this.upstreamMs / 1000);
     }
     if (!this.accessLog.enabled) return;
     this.accessLog.write({

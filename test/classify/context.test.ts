@@ -2,6 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { classify, type ClassifyOptions, type S3Request } from "../../src/classify/index.js";
 import { compileCidrs } from "../../src/classify/source-ip.js";
+import { RequestContext } from "../../src/classify/context.js";
 import { S3Error } from "../../src/errors.js";
 import { AUTH, NOW, OPTS, request, type RequestSpec } from "./helpers.js";
 
@@ -117,6 +118,68 @@ test("global keys: clock, identity, authentication", () => {
     "s3:x-amz-content-sha256": ["UNSIGNED-PAYLOAD"],
   });
   for (const key of r.context.keys()) expect(key).toBe(key.toLowerCase());
+});
+
+describe("RequestContext", () => {
+  const ctx = (): RequestContext =>
+    new RequestContext(
+      { sourceIp: "192.0.2.10", secure: false },
+      {
+        accessKeyId: "AKID",
+        authType: "REST-HEADER",
+        signatureAgeMs: 12.6,
+        contentSha256: "UNSIGNED-PAYLOAD",
+      },
+      Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+      undefined,
+      "https://example.org/",
+    );
+  const GLOBAL = [
+    "aws:sourceip",
+    "aws:securetransport",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:username",
+    "aws:userid",
+    "s3:authtype",
+    "s3:signatureversion",
+    "s3:signatureage",
+    "s3:x-amz-content-sha256",
+    "aws:referer",
+  ];
+
+  test("global keys first, then added keys in the order added; a key added twice keeps its first place", () => {
+    const c = ctx().set("s3:prefix", ["a"]).set("s3:delimiter", ["/"]).set("s3:prefix", ["b"]);
+    expect([...c.keys()]).toEqual([...GLOBAL, "s3:prefix", "s3:delimiter"]);
+    expect(c.get("s3:prefix")).toEqual(["b"]);
+    expect(c.get("s3:signatureage")).toEqual(["13"]);
+    expect(c.get("aws:securetransport")).toEqual(["false"]);
+    expect(c.get("aws:currenttime")).toEqual(["2026-01-02T03:04:05Z"]);
+    expect(c.has("aws:useragent")).toBe(false);
+  });
+
+  test("keys added after the first read are seen by every view", () => {
+    const c = ctx();
+    expect(c.size).toBe(GLOBAL.length);
+    c.set("s3:versionid", ["v1"]).set("aws:sourceip", ["198.51.100.1"]);
+    expect(c.get("s3:versionid")).toEqual(["v1"]);
+    expect(c.get("aws:sourceip")).toEqual(["198.51.100.1"]);
+    expect(c.size).toBe(GLOBAL.length + 1);
+    const seen: string[] = [];
+    c.forEach((_values, key, map) => {
+      expect(map).toBe(c);
+      seen.push(key);
+    });
+    expect(seen).toEqual([...c.keys()]);
+    expect(Object.fromEntries(c)).toEqual(Object.fromEntries(c.entries()));
+    expect([...c.values()]).toEqual([...c].map(([, v]) => v));
+  });
+
+  test("a copy as a Map holds every key", () => {
+    const c = ctx().set("s3:x-amz-acl", ["private"]);
+    expect(new Map(c)).toEqual(new Map([...c.entries()]));
+    expect(new Map(c).get("s3:x-amz-acl")).toEqual(["private"]);
+  });
 });
 
 test("the clock is s3gate's, never the client's", () => {

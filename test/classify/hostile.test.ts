@@ -194,6 +194,18 @@ const CASES: ReadonlyArray<readonly [string, RequestSpec, string]> = [
     { method: "PUT", target: "/bkt/k", headers: { "x-amz-copy-source": "" } },
     "InvalidArgument",
   ],
+  // Headers that are condition keys are checked whether or not a policy reads them
+  [
+    "repeated x-amz-acl",
+    { method: "PUT", target: "/bkt/k", headers: { "x-amz-acl": ["private", "public-read"] } },
+    "InvalidArgument",
+  ],
+  [
+    "repeated x-amz-object-lock-mode",
+    { method: "PUT", target: "/bkt/k", headers: { "x-amz-object-lock-mode": ["GOVERNANCE", "COMPLIANCE"] } },
+    "InvalidArgument",
+  ],
+  ["repeated user-agent", { target: "/bkt/k", headers: { "user-agent": ["a", "b"] } }, "InvalidArgument"],
   // Tags
   [
     "repeated tag key",
