@@ -67,8 +67,27 @@ function str(name: string, value: string | undefined): string {
 }
 
 function num(name: string, value: number | undefined): string {
-  if (value === undefined) return "";
-  return ',"' + name + '":' + (Number.isFinite(value) ? String(value) : "null");
+  return value === undefined ? "" : ',"' + name + '":' + numberText(value);
+}
+
+/**
+ * A number as JSON.stringify writes it. Durations are logged in milliseconds rounded to three decimals: such a
+ * value is written from its integer count of thousandths (the shortest text of k/1000 is k/1000's decimals),
+ * which costs far less than the general double-to-text conversion. Anything else takes the general path.
+ */
+function numberText(value: number): string {
+  if (Number.isSafeInteger(value)) return Object.is(value, -0) ? "0" : String(value);
+  if (!Number.isFinite(value)) return "null";
+  const thousandths = Math.round(value * 1000);
+  if (value <= 0 || value >= 1e9 || thousandths / 1000 !== value) return String(value);
+  const whole = Math.floor(thousandths / 1000);
+  let frac = thousandths - whole * 1000;
+  let digits = 3;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  return whole + "." + String(frac).padStart(digits, "0");
 }
 
 /**

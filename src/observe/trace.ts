@@ -48,8 +48,6 @@ export class Trace {
   upstream: { abort(): void } | undefined = undefined;
   // Kept: Node detaches the socket from req/res once the response is done.
   readonly #socket: Socket;
-  readonly #socketIn: number;
-  readonly #socketOut: number;
 
   constructor(
     private readonly metrics: Metrics,
@@ -58,8 +56,6 @@ export class Trace {
     private readonly res: ServerResponse,
   ) {
     this.#socket = req.socket;
-    this.#socketIn = this.#socket.bytesRead;
-    this.#socketOut = this.#socket.bytesWritten;
     metrics.inFlight.value++;
   }
 
@@ -71,8 +67,19 @@ export class Trace {
     const metrics = this.metrics;
     const seconds = (performance.now() - this.start) / 1000;
     const status = finished ? res.statusCode : 0;
-    const bytesIn = this.#socket.bytesRead - this.#socketIn;
-    const bytesOut = this.#socket.bytesWritten - this.#socketOut;
+    // A connection's counters are read once per request: Node's `bytesWritten` copies the write queue.
+    const socket = this.#socket;
+    let c = counted.get(socket);
+    if (c === undefined) {
+      c = { read: 0, written: 0 };
+      counted.set(socket, c);
+    }
+    const read = socket.bytesRead;
+    const written = (socket.bytesWritten as number | undefined) ?? c.written;
+    const bytesIn = read - c.read;
+    const bytesOut = written - c.written;
+    c.read = read;
+    c.written = written;
     metrics.inFlight.value--;
     const cls = statusClass(status);
     metrics.requestDuration.observe(
@@ -114,6 +121,16 @@ export class Trace {
     });
   }
 }
+
+/**
+ * A connection's byte counts when its previous response closed: a request is counted from there, so its
+ * bytes are its head and body, and its response's head and body.
+ */
+interface Counted {
+  read: number;
+  written: number;
+}
+const counted = new WeakMap<Socket, Counted>();
 
 let lastSecond = -1;
 let secondPrefix = "";

@@ -76,10 +76,29 @@ const rows: [string, Partial<AccessEntry>][] = [
   ["tiny and huge numbers", { durationMs: 1e-7, bytesOut: 2 ** 53 - 1, bytesIn: 1e21 }],
   ["a non-finite duration", { durationMs: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY }],
   ["a negative zero", { authMs: -0 }],
+  ["durations in thousandths", { durationMs: 0.001, authMs: 0.01, authorizeMs: 0.1, upstreamMs: 0.123 }],
+  [
+    "thousandths with inner zeros",
+    { durationMs: 1.001, authMs: 10.01, authorizeMs: 100.1, upstreamMs: 7.05 },
+  ],
+  ["long durations", { durationMs: 65432.109, authMs: 999999999.999, upstreamMs: 1e9 + 0.5 }],
+  ["more than three decimals", { durationMs: 0.1234, authMs: 1 / 3, upstreamMs: 2.0005 }],
+  ["a negative duration", { durationMs: -1.5, authMs: -0.001 }],
+  ["values that are not exact thousandths in binary", { durationMs: 0.3, authMs: 1.1, upstreamMs: 4.35 }],
   ["an operation from the IAM API", { operation: "iam:CreateAccessKey", bucket: undefined, key: undefined }],
 ];
 
 describe("accessLine", () => {
+  it("writes durations rounded to thousandths as JSON.stringify does", () => {
+    const values: number[] = [];
+    for (let k = 1; k < 200_000; k++) values.push(k / 1000);
+    for (let i = 0; i < 20_000; i++) values.push(Math.round(Math.random() * 1e9) / 1000);
+    const wrong = values.filter(
+      (ms) => accessLine({ ...base, durationMs: ms }) !== JSON.stringify({ ...base, durationMs: ms }),
+    );
+    expect(wrong).toEqual([]);
+  });
+
   it.each(rows)("%s", (_name, change) => {
     const entry: AccessEntry = { ...base, ...change };
     expect(accessLine(entry)).toBe(JSON.stringify(entry));
