@@ -60,8 +60,9 @@ export type Handler = (
 /** Builds the data-plane request handler. */
 export function createPipeline(deps: PipelineDeps): Handler {
   return function handle(req, res, expectContinue) {
+    // Every writer of a response adds x-amz-request-id itself: a header set here would take the forwarded
+    // response off Node's fast path (a header list handed whole to writeHead).
     const trace = new Trace(deps.metrics, deps.accessLog, req, res);
-    res.setHeader(H_REQUEST_ID, trace.requestId);
     void run(deps, req, res, expectContinue, trace);
     return trace;
   };
@@ -223,6 +224,7 @@ function writeError(
     return;
   }
   res.statusCode = e.status;
+  res.setHeader(H_REQUEST_ID, trace.requestId);
   res.setHeader("content-type", e.contentType);
   res.setHeader("content-length", Buffer.byteLength(e.body));
   // A body we did not read makes the connection unusable: close it rather than drain an unauthorized upload.

@@ -15,7 +15,7 @@ import {
   type S3Request,
 } from "../classify/index.js";
 import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
-import { EMPTY_SHA256 } from "../constants.js";
+import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
 import type { Forwarder } from "./forwarder.js";
@@ -109,14 +109,24 @@ async function deleteSomeObjects(
     ctx.trace.upstreamMs = performance.now() - t0;
     if (answer.status !== 200) {
       ctx.res
-        .writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length })
+        .writeHead(answer.status, {
+          [H_REQUEST_ID]: ctx.trace.requestId,
+          ...answer.headers,
+          "content-length": answer.body.length,
+        })
         .end(answer.body);
       return;
     }
     backendXml = answer.body.toString("utf8");
   }
   const merged = Buffer.from(mergeDeleteResult(backendXml, objects, allowed));
-  ctx.res.writeHead(200, { "content-type": "application/xml", "content-length": merged.length }).end(merged);
+  ctx.res
+    .writeHead(200, {
+      [H_REQUEST_ID]: ctx.trace.requestId,
+      "content-type": "application/xml",
+      "content-length": merged.length,
+    })
+    .end(merged);
 }
 
 /** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
@@ -153,5 +163,11 @@ async function listVisibleBuckets(
     });
     body = Buffer.from(xml);
   }
-  ctx.res.writeHead(answer.status, { ...answer.headers, "content-length": body.length }).end(body);
+  ctx.res
+    .writeHead(answer.status, {
+      [H_REQUEST_ID]: ctx.trace.requestId,
+      ...answer.headers,
+      "content-length": body.length,
+    })
+    .end(body);
 }

@@ -9,7 +9,7 @@ import { Pool, type Dispatcher } from "undici";
 import { S3Error } from "../errors.js";
 import { noteRelayed } from "../observe/buffer-gc.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
-import { EMPTY_SHA256 } from "../constants.js";
+import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -34,6 +34,8 @@ export interface UpstreamResult {
 
 /** What the caller keeps of an upstream request: when it started, how long its headers took, how to abort it. */
 export interface UpstreamLink {
+  /** s3gate's id of the request, sent as x-amz-request-id unless the backend sends its own. */
+  readonly requestId: string;
   upstreamStart: number | undefined;
   upstreamMs: number | undefined;
   upstream: { abort(): void } | undefined;
@@ -79,15 +81,21 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (link.upstreamStart !== undefined) link.upstreamMs = performance.now() - link.upstreamStart;
     this.#status = statusCode;
     const res = this.res;
+    // The headers go to writeHead as one flat list: with nothing set on `res` before, Node writes them as they
+    // are instead of storing each through setHeader. The backend's x-amz-request-id, if any, replaces s3gate's.
+    const out: (string | string[])[] = [H_REQUEST_ID, link.requestId];
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      if (name === H_REQUEST_ID) out[1] = value;
+      else out.push(name, value);
+    }
     try {
-      for (const name in headers) {
-        const value = headers[name];
-        if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
-      }
-      res.writeHead(statusCode);
+      res.writeHead(statusCode, out as string[]);
     } catch (err) {
-      // A header Node refuses to send: nothing reached the client yet, the pipeline answers with an error.
-      res.removeHeader("content-length");
+      // A header Node refuses to send: nothing reached the client yet, the pipeline answers with an error,
+      // without any of these headers (a `connection: close` set on `res` makes Node add them one by one).
+      for (let i = 0; i < out.length; i += 2) res.removeHeader(out[i] as string);
       controller.abort(err as Error);
     }
   }

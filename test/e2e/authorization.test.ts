@@ -266,6 +266,7 @@ describe("requests with several checks", () => {
     );
     expect(out.Deleted?.map((d) => d.Key).sort()).toEqual(["team-a/d1", "team-a/d2"]);
     expect(out.Errors).toEqual([{ Key: "team-b/d3", Code: "AccessDenied", Message: "Access Denied" }]);
+    expect(out.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
     const left = await root.send(new ListObjectsV2Command({ Bucket: "shared", Prefix: "team-" }));
     expect(left.Contents?.map((o) => o.Key)).toContain("team-b/d3");
     expect(left.Contents?.map((o) => o.Key)).not.toContain("team-a/d1");
@@ -275,6 +276,7 @@ describe("requests with several checks", () => {
       new DeleteObjectsCommand({ Bucket: "shared", Delete: { Objects: [{ Key: "team-b/d3" }] } }),
     );
     expect(none.Errors?.map((e) => e.Code)).toEqual(["AccessDenied"]);
+    expect(none.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
     expect(rig.tap.requests.length).toBe(before);
   });
 
@@ -468,6 +470,7 @@ describe("ListBuckets", () => {
       );
       const out = await s3For(key, filtered).send(new ListBucketsCommand({}));
       expect(out.Buckets?.map((b) => b.Name).sort()).toEqual(["alpha-data", "gamma-data"]);
+      expect(out.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
       const all = await s3For(ROOT_KEY, filtered).send(new ListBucketsCommand({}));
       expect(all.Buckets?.map((b) => b.Name)).toContain("beta-data");
       admin.destroy();

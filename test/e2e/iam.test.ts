@@ -698,7 +698,8 @@ describe("the protocol", () => {
       "Member",
     ]);
     expect(body.ListPoliciesResponse.ListPoliciesResult.IsTruncated).toBe(false);
-    expect(body.ListPoliciesResponse.ResponseMetadata.RequestId).toMatch(/./);
+    expect(body.ListPoliciesResponse.ResponseMetadata.RequestId).toMatch(/^[0-9A-F]{16}$/);
+    expect(r.requestId).toBe(body.ListPoliciesResponse.ResponseMetadata.RequestId);
     const err = await rawIam(
       rig.endpoint,
       ROOT_KEY,
@@ -707,6 +708,7 @@ describe("the protocol", () => {
     );
     expect(err.status).toBe(404);
     expect(JSON.parse(err.body)).toMatchObject({ Error: { Type: "Sender", Code: "NoSuchEntity" } });
+    expect(err.requestId).toMatch(/^[0-9A-F]{16}$/);
   });
 
   it.each([

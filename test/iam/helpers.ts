@@ -42,7 +42,7 @@ export async function rawIam(
   creds: Creds,
   form: Record<string, string>,
   opts: { headers?: Record<string, string>; body?: string; tamper?: boolean } = {},
-): Promise<{ status: number; type: string; body: string }> {
+): Promise<{ status: number; type: string; body: string; requestId: string | undefined }> {
   const body = opts.body ?? new URLSearchParams(form).toString();
   const host = endpoint.replace(/^http:\/\//, "");
   const signed = await signRequest({
@@ -61,5 +61,10 @@ export async function rawIam(
   if (opts.tamper === true)
     headers.authorization = headers.authorization!.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
   const res = await request(endpoint + "/", { method: "POST", headers, body });
-  return { status: res.statusCode, type: String(res.headers["content-type"]), body: await res.body.text() };
+  return {
+    status: res.statusCode,
+    type: String(res.headers["content-type"]),
+    body: await res.body.text(),
+    requestId: res.headers["x-amz-request-id"] as string | undefined,
+  };
 }

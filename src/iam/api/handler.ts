@@ -77,7 +77,7 @@ export function createIamApi(deps: IamApiDeps): IamApi {
       throw err;
     }
     const json = wantsJson(parsed);
-    writeIamResponse(res, responseBody(action, result, requestId, json), json);
+    writeIamResponse(res, responseBody(action, result, requestId, json), json, requestId);
     return action;
   };
 }

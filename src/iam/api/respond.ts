@@ -6,6 +6,7 @@
 import type { ServerResponse } from "node:http";
 import { escapeXml, iamErrorJson, iamErrorXml, toIamError } from "../../errors.js";
 import type { ParsedRequest } from "../../request.js";
+import { H_REQUEST_ID } from "../../constants.js";
 
 /** A response value: text, numbers, booleans, dates, lists (XML `member`s) and structures; undefined is omitted. */
 export type Out =
@@ -66,8 +67,9 @@ export function responseBody(action: string, result: Out, requestId: string, jso
 }
 
 /** Writes a successful response. */
-export function writeIamResponse(res: ServerResponse, body: string, json: boolean): void {
+export function writeIamResponse(res: ServerResponse, body: string, json: boolean, requestId: string): void {
   res.statusCode = 200;
+  res.setHeader(H_REQUEST_ID, requestId);
   res.setHeader("content-type", json ? "application/json" : "text/xml");
   res.setHeader("content-length", Buffer.byteLength(body));
   res.end(body);
