@@ -130,26 +130,38 @@ const FLUSH_MS = 100;
 export function createAccessLog(where: string): AccessLog {
   if (where === "off") return { enabled: false, write() {}, close() {} };
   const fd = where === "stdout" ? 1 : openSync(where, "a", 0o640);
-  let buffer = "";
+  // Lines are encoded into one buffer as they come, so each line's text is garbage at once (a string of
+  // pending lines would keep thousands of pieces alive until the flush, and be flattened then).
+  const batch = Buffer.allocUnsafe(FLUSH_BYTES);
+  let used = 0;
   let timer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (buffer === "") return;
-    const out = buffer;
-    buffer = "";
+  const out = (data: Buffer, length: number): void => {
     try {
-      writeSync(fd, out);
+      for (let done = 0; done < length;) done += writeSync(fd, data, done, length - done);
     } catch {
       // A closed stdout must not take the proxy down.
     }
   };
+  const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (used === 0) return;
+    out(batch, used);
+    used = 0;
+  };
   return {
     enabled: true,
     write(entry) {
-      buffer += accessLine(entry) + "\n";
-      if (buffer.length >= FLUSH_BYTES) flush();
-      else if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
+      const line = accessLine(entry) + "\n";
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      if (used + line.length * 3 > FLUSH_BYTES) flush();
+      if (line.length * 3 > FLUSH_BYTES) {
+        const bytes = Buffer.from(line);
+        out(bytes, bytes.length);
+        return;
+      }
+      used += batch.write(line, used);
+      if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
     },
     close() {
       flush();

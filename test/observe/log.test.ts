@@ -144,6 +144,29 @@ describe("createAccessLog", () => {
     expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
   });
 
+  it("keeps every line, in order, across many batches and with lines longer than a batch", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+    const log = createAccessLog(path);
+    const entries: AccessEntry[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const key =
+        i % 500 === 7
+          ? "k".repeat(40_000)
+          : i % 3 === 0
+            ? `région/鍵/${i}`
+            : i % 3 === 1
+              ? `🙂${i}`
+              : `plain/${i}`;
+      entries.push({ ...base, key, requestId: String(i) });
+    }
+    for (const e of entries) log.write(e);
+    log.close();
+    const lines = readFileSync(path, "utf8").split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines.length).toBe(entries.length);
+    expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
+  });
+
   it("is disabled and writes nothing when off", () => {
     const log = createAccessLog("off");
     expect(log.enabled).toBe(false);
