@@ -1,7 +1,7 @@
 /**
- * Streams a request to the backend and its answer straight back: undici's `stream()` pipes the upstream body
- * into the client response with no intermediate Readable.
- * https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherstreamoptions-factory-callback
+ * Streams a request to the backend and its answer straight back: an undici dispatch handler writes the upstream
+ * status, headers and body into the client response as they arrive, with no intermediate Readable.
+ * https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherdispatchoptions-handler
  */
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
