@@ -83,7 +83,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
       return record;
     },
   };
-  const accessLog = createAccessLog(config.accessLog);
+  const accessLog = createAccessLog(config.accessLog, (lines) => metrics.accessLogDropped.inc(lines));
   const forwarder = new Forwarder(backend, {
     connections: config.upstreamConnections,
     timeoutMs: config.upstreamTimeoutMs,

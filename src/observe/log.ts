@@ -126,28 +126,33 @@ export function accessLine(e: AccessEntry): string {
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
 
-/** The access log: `stdout`, `off`, or a file path (appended). */
-export function createAccessLog(where: string): AccessLog {
+/**
+ * The access log: `stdout`, `off`, or a file path (appended). A batch that cannot be written (stdout closed,
+ * disk full) is dropped rather than taking the proxy down, and its lines are reported to `onDropped`.
+ */
+export function createAccessLog(where: string, onDropped?: (lines: number) => void): AccessLog {
   if (where === "off") return { enabled: false, write() {}, close() {} };
   const fd = where === "stdout" ? 1 : openSync(where, "a", 0o640);
   // Lines are encoded into one buffer as they come, so each line's text is garbage at once (a string of
   // pending lines would keep thousands of pieces alive until the flush, and be flattened then).
   const batch = Buffer.allocUnsafe(FLUSH_BYTES);
   let used = 0;
+  let lines = 0;
   let timer: NodeJS.Timeout | undefined;
-  const out = (data: Buffer, length: number): void => {
+  const out = (data: Buffer, length: number, count: number): void => {
     try {
       for (let done = 0; done < length;) done += writeSync(fd, data, done, length - done);
     } catch {
-      // A closed stdout must not take the proxy down.
+      onDropped?.(count);
     }
   };
   const flush = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (used === 0) return;
-    out(batch, used);
+    out(batch, used, lines);
     used = 0;
+    lines = 0;
   };
   return {
     enabled: true,
@@ -157,10 +162,11 @@ export function createAccessLog(where: string): AccessLog {
       if (used + line.length * 3 > FLUSH_BYTES) flush();
       if (line.length * 3 > FLUSH_BYTES) {
         const bytes = Buffer.from(line);
-        out(bytes, bytes.length);
+        out(bytes, bytes.length, 1);
         return;
       }
       used += batch.write(line, used);
+      lines++;
       if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
     },
     close() {

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly decisions: FastCounter<"operation" | "decision">;
   readonly authFailures: Counter<"code">;
   readonly upstreamErrors: Counter;
+  readonly accessLogDropped: Counter;
   readonly backendUp: Gauge;
   readonly storeUp: Gauge;
   readonly cacheLookups: FastCounter<"result">;
@@ -91,6 +92,11 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
       name: "s3gate_authentication_failures_total",
       help: "Requests refused by authentication, by S3 or IAM error code.",
       labelNames: ["code"],
+      registers: [registry],
+    }),
+    accessLogDropped: new Counter({
+      name: "s3gate_access_log_dropped_lines_total",
+      help: "Access-log lines that could not be written (stdout closed, disk full) and were dropped.",
       registers: [registry],
     }),
     upstreamErrors: new Counter({

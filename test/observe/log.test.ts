@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -165,6 +165,17 @@ describe("createAccessLog", () => {
     expect(lines.pop()).toBe("");
     expect(lines.length).toBe(entries.length);
     expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
+  });
+
+  it.runIf(existsSync("/dev/full"))("reports the lines it could not write, and goes on (/dev/full)", () => {
+    const dropped: number[] = [];
+    const log = createAccessLog("/dev/full", (n) => dropped.push(n));
+    for (let i = 0; i < 3; i++) log.write(base);
+    log.write({ ...base, key: "k".repeat(40_000) });
+    log.write(base);
+    log.close();
+    // The long line flushed the three before it, then went out alone; the last went at close.
+    expect(dropped).toEqual([3, 1, 1]);
   });
 
   it("is disabled and writes nothing when off", () => {
