@@ -1,37 +1,20 @@
 // Authorization on the data path: 1 KiB GETs with a key that has 10 attached policies (100 statements, wildcards
 // and conditions) against the same GETs with the root key, in one run; and the authorize stage's latency, read
 // from s3gate's own access log. Run after `npm run build`: `node bench/authorize.mjs`.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { HttpRequest } from "@smithy/protocol-http";
 import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreatePolicyCommand,
   IAMClient,
 } from "@aws-sdk/client-iam";
+import { ROOT, killChildren, signedHeaders, startBackend, startGate } from "./harness.mjs";
 
-const here = import.meta.dirname;
-const ROOT = {
-  accessKeyId: "AKIABENCHROOTKEY0001",
-  secretAccessKey: "benchsecretbenchsecretbenchsecretbenchse",
-};
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const children = [];
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function statement(p, s) {
   const kind = (p * 10 + s) % 4;
@@ -73,26 +56,6 @@ function statement(p, s) {
   };
 }
 
-async function signed(port, key) {
-  const signer = new SignatureV4({
-    credentials: key,
-    region: "us-east-1",
-    service: "s3",
-    sha256: Sha256,
-    uriEscapePath: false,
-  });
-  const out = await signer.sign(
-    new HttpRequest({
-      method: "GET",
-      hostname: "127.0.0.1",
-      port,
-      path: "/bench/small",
-      headers: { host: `127.0.0.1:${port}`, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
-    }),
-  );
-  return out.headers;
-}
-
 function load(port, headers) {
   if (spawnSync("wrk", ["--version"]).error === undefined) {
     const args = ["-t", "2", "-c", "16", "-d", `${SECONDS}s`];
@@ -123,42 +86,10 @@ function load(port, headers) {
 }
 
 async function main() {
-  const backend = spawn(process.execPath, [join(here, "backend.mjs")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(backend);
-  const backendPort = await new Promise((resolve) =>
-    backend.stdout.on("data", (d) => resolve(Number(/PORT (\d+)/.exec(String(d))[1]))),
-  );
-  const [port, admin] = [await freePort(), await freePort()];
+  const backend = await startBackend();
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-bench-authz-"));
   const log = join(dataDir, "access.log");
-  const gate = spawn(process.execPath, [join(here, "..", "dist", "main.js"), "serve"], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      S3GATE_LISTEN: `127.0.0.1:${port}`,
-      S3GATE_ADMIN_LISTEN: `127.0.0.1:${admin}`,
-      S3GATE_BACKEND_URL: `http://127.0.0.1:${backendPort}`,
-      S3GATE_BACKEND_ACCESS_KEY_ID: "backend",
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: "backendsecret",
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_ACCESS_LOG: log,
-      S3GATE_LOG_LEVEL: "warn",
-    },
-  });
-  children.push(gate);
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${admin}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 100) throw new Error("s3gate did not become ready");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { port } = await startGate({ backendPort: backend.port, dataDir, accessLog: log });
   const iam = new IAMClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: ROOT });
   const { AccessKey } = await iam.send(new CreateAccessKeyCommand({}));
   const key = { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
@@ -170,8 +101,12 @@ async function main() {
     await iam.send(new AttachUserPolicyCommand({ UserName: key.accessKeyId, PolicyArn: Policy.Arn }));
   }
   iam.destroy();
-  const rootHeaders = await signed(port, ROOT);
-  const keyHeaders = await signed(port, key);
+  const rootHeaders = await signedHeaders(port, { path: "/bench/small", payloadHash: "UNSIGNED-PAYLOAD" });
+  const keyHeaders = await signedHeaders(port, {
+    credentials: key,
+    path: "/bench/small",
+    payloadHash: "UNSIGNED-PAYLOAD",
+  });
   await load(port, keyHeaders); // warm up both paths
   await load(port, rootHeaders);
   const rootRps = await load(port, rootHeaders);
@@ -202,5 +137,5 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const c of children) c.kill("SIGKILL");
+    killChildren();
   });

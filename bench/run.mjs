@@ -12,62 +12,11 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { HttpRequest } from "@smithy/protocol-http";
+import { killChildren, pinned, signedHeaders, start, startBackend, startGate } from "./harness.mjs";
 
 const here = import.meta.dirname;
-const ROOT = {
-  accessKeyId: "AKIABENCHROOTKEY0001",
-  secretAccessKey: "benchsecretbenchsecretbenchsecretbenchse",
-};
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const BIG = 64 * 1024 * 1024;
-const children = [];
-
-/** `cmd args` pinned to `cpus` with taskset when `cpus` is given. */
-function pinned(cpus, cmd, args) {
-  return cpus === undefined ? [cmd, args] : ["taskset", ["-c", cpus, cmd, ...args]];
-}
-
-function start(args, env = {}, cpus = undefined) {
-  const [cmd, argv] = pinned(cpus, process.execPath, args);
-  const child = spawn(cmd, argv, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (d) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out) ?? /AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m !== null) resolve({ child, port: Number(m[1]) });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${out}`)));
-  });
-}
-
-async function signedHeaders(port, method, path, payloadHash) {
-  const signer = new SignatureV4({
-    credentials: ROOT,
-    region: "us-east-1",
-    service: "s3",
-    sha256: Sha256,
-    uriEscapePath: false,
-  });
-  const req = new HttpRequest({
-    method,
-    hostname: "127.0.0.1",
-    port,
-    path,
-    headers: { host: `127.0.0.1:${port}`, "x-amz-content-sha256": payloadHash },
-  });
-  const signed = await signer.sign(req);
-  return signed.headers;
-}
 
 /** The Node flags in dist/main.js's shebang (`#!/usr/bin/env -S node <flags>`). */
 function launchFlags() {
@@ -155,56 +104,6 @@ function rssMb(pid) {
   return Number(m[1]) / 1024;
 }
 
-async function freePort() {
-  const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function waitHealthy(adminPort) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("s3gate did not become healthy");
-}
-
-/** s3gate in front of the backend on `backendPort`, with `nodeFlags`, pinned to `cpus` when given. */
-async function startGate(nodeFlags, backendPort, cpus = undefined) {
-  const [gatePort, adminPort] = [await freePort(), await freePort()];
-  const [cmd, argv] = pinned(cpus, process.execPath, [
-    ...nodeFlags,
-    join(here, "..", "dist", "main.js"),
-    "serve",
-  ]);
-  const child = spawn(cmd, argv, {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      S3GATE_LISTEN: `127.0.0.1:${gatePort}`,
-      S3GATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
-      S3GATE_BACKEND_URL: `http://127.0.0.1:${backendPort}`,
-      S3GATE_BACKEND_ACCESS_KEY_ID: "backend",
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: "backendsecret",
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
-      S3GATE_DATA_DIR: join(here, "..", ".data", "bench"),
-      S3GATE_ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? "/dev/null",
-      S3GATE_LOG_LEVEL: "warn",
-    },
-  });
-  children.push(child);
-  await waitHealthy(adminPort);
-  return { child, port: gatePort };
-}
-
 /** Runs wrk (pinned to `cpus`) for SECONDS at `concurrency`; resolves with its req/s. */
 function wrkAsync(port, headers, concurrency, cpus) {
   const args = ["-t", "1", "-c", String(concurrency), "-d", `${SECONDS}s`];
@@ -239,13 +138,21 @@ function pairedUnavailable() {
 const WARMUP_ROUNDS = 2;
 
 async function pairedSmallGets(nodeFlags, rounds) {
-  const backend = await start([join(here, "backend.mjs")], {}, "1");
+  const backend = await startBackend("1");
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)], {}, "0");
-  const gate = await startGate(nodeFlags, backend.port, "0");
+  const gate = await startGate({ ...gateOptions(nodeFlags, backend.port), cpus: "0" });
   const runs = [];
   for (let i = 0; i < WARMUP_ROUNDS + rounds; i++) {
-    const bareHeaders = await signedHeaders(bare.port, "GET", "/bench/small", "UNSIGNED-PAYLOAD");
-    const gateHeaders = await signedHeaders(gate.port, "GET", "/bench/small", "UNSIGNED-PAYLOAD");
+    const bareHeaders = await signedHeaders(bare.port, {
+      method: "GET",
+      path: "/bench/small",
+      payloadHash: "UNSIGNED-PAYLOAD",
+    });
+    const gateHeaders = await signedHeaders(gate.port, {
+      method: "GET",
+      path: "/bench/small",
+      payloadHash: "UNSIGNED-PAYLOAD",
+    });
     const [b, g] = await Promise.all([
       wrkAsync(bare.port, bareHeaders, 32, "1"),
       wrkAsync(gate.port, gateHeaders, 32, "1"),
@@ -256,13 +163,21 @@ async function pairedSmallGets(nodeFlags, rounds) {
   return runs;
 }
 
+/** s3gate as this benchmark runs it: its own data directory, access lines formatted but sent to /dev/null. */
+const gateOptions = (nodeFlags, backendPort) => ({
+  backendPort,
+  nodeFlags,
+  dataDir: join(here, "..", ".data", "bench"),
+  accessLog: process.env.BENCH_ACCESS_LOG ?? "/dev/null",
+});
+
 async function main() {
   // s3gate runs with the Node flags its launchers use (the bin's shebang, npm start/serve, the image), unless
   // BENCH_S3GATE_NODE_FLAGS says otherwise.
   const nodeFlags = (process.env.BENCH_S3GATE_NODE_FLAGS ?? launchFlags()).split(" ").filter(Boolean);
-  const backend = await start([join(here, "backend.mjs")]);
+  const backend = await startBackend();
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)]);
-  const gate = await startGate(nodeFlags, backend.port);
+  const gate = await startGate(gateOptions(nodeFlags, backend.port));
   const targets = [
     ["direct", backend.port],
     ["bare proxy", bare.port],
@@ -275,7 +190,11 @@ async function main() {
   const results = {};
   for (const [name, port] of targets) {
     results[name] = {};
-    const get = await signedHeaders(port, "GET", "/bench/small", "UNSIGNED-PAYLOAD");
+    const get = await signedHeaders(port, {
+      method: "GET",
+      path: "/bench/small",
+      payloadHash: "UNSIGNED-PAYLOAD",
+    });
     await smallGets(port, get, 8); // warm up
     for (const c of [1, 64]) results[name][`get1k_c${c}`] = await smallGets(port, get, c);
   }
@@ -283,9 +202,21 @@ async function main() {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gate.child.pid))), 20);
   const rssBefore = rssMb(gate.child.pid);
   for (const [name, port] of targets) {
-    const bigGet = await signedHeaders(port, "GET", "/bench/big", "UNSIGNED-PAYLOAD");
-    const putUnsigned = await signedHeaders(port, "PUT", "/bench/upload", "UNSIGNED-PAYLOAD");
-    const putSigned = await signedHeaders(port, "PUT", "/bench/upload", BIG_SHA);
+    const bigGet = await signedHeaders(port, {
+      method: "GET",
+      path: "/bench/big",
+      payloadHash: "UNSIGNED-PAYLOAD",
+    });
+    const putUnsigned = await signedHeaders(port, {
+      method: "PUT",
+      path: "/bench/upload",
+      payloadHash: "UNSIGNED-PAYLOAD",
+    });
+    const putSigned = await signedHeaders(port, {
+      method: "PUT",
+      path: "/bench/upload",
+      payloadHash: BIG_SHA,
+    });
     results[name].get64 = await bigTransfers(port, "GET", bigGet);
     results[name].putUnsigned = await bigTransfers(port, "PUT", putUnsigned);
     results[name].putSha = await bigTransfers(port, "PUT", putSigned);
@@ -318,7 +249,7 @@ async function main() {
   if (unavailable !== undefined) {
     console.log(`\nNOTICE: paired 1 KiB GET measurement skipped (${unavailable}).`);
   } else {
-    for (const c of children) c.kill("SIGKILL");
+    killChildren();
     const runs = await pairedSmallGets(nodeFlags, 5);
     const shares = runs.map((r) => r.gate / r.bare).sort((a, b) => a - b);
     console.log(
@@ -341,5 +272,5 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const c of children) c.kill("SIGKILL");
+    killChildren();
   });
