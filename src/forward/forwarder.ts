@@ -94,7 +94,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       res.writeHead(statusCode, out as string[]);
     } catch (err) {
       // A header Node refuses to send: nothing reached the client yet, the pipeline answers with an error,
-      // without any of these headers (a `connection: close` set on `res` makes Node add them one by one).
+      // without any of these headers (had anything been set on `res` before, Node would have added them one by one).
       for (let i = 0; i < out.length; i += 2) res.removeHeader(out[i] as string);
       controller.abort(err as Error);
     }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import type { Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -335,7 +335,7 @@ describe("SIGTERM under load", () => {
     direct.destroy();
   });
 
-  it("closes idle keep-alive connections at once", async () => {
+  it("closes idle keep-alive connections at once, silent ones after a second, and tells keep-alive clients to close during the delay", async () => {
     const srv = await serve({ S3GATE_SHUTDOWN_DELAY_MS: "5000" });
     const direct = backendClient();
     await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: "idle", Body: "idle" }));
@@ -349,13 +349,40 @@ describe("SIGTERM under load", () => {
     await sleep(20);
     expect(sockets.length).toBe(1);
     const closed = new Promise<number>((resolve) => sockets[0]!.once("close", () => resolve(Date.now())));
+    // An upload on another keep-alive connection, running when SIGTERM arrives and answered during the delay.
+    const uploader = new Agent({ keepAlive: true });
+    const upload = slowRequest(srv.port, "PUT", "across", {
+      body: randomBytes(64 << 10),
+      chunks: 8,
+      gapMs: 60,
+      agent: uploader,
+    });
+    for (let i = 0; i < 100 && (await inFlight(srv.admin)) < 1; i++) await sleep(10);
+    expect(await inFlight(srv.admin)).toBe(1);
+    // A connection that never sends a request is closed once it has been silent for a second.
+    const silent = connect({ host: "127.0.0.1", port: srv.port });
+    await new Promise((resolve) => silent.once("connect", resolve));
+    const silentEnded = new Promise<number>((resolve) => silent.once("end", () => resolve(Date.now())));
+    silent.resume();
     const t0 = Date.now();
     srv.child.kill("SIGTERM");
     // Closed long before the 5 s delay ends, while the listener still accepts new connections.
     expect((await closed) - t0).toBeLessThan(1000);
+    expect((await silentEnded) - t0).toBeLessThan(2500);
+    silent.destroy();
+    const uploaded = await upload;
+    expect(uploaded.status).toBe(200);
+    expect(uploaded.headers?.connection).toBe("close");
+    uploader.destroy();
     const late = await probe(srv.port);
     expect(late.status).toBe(403);
     expect(late.headers?.connection).toBe("close");
+    // A keep-alive client's request during the delay is answered, and told not to reuse the connection.
+    const again = new Agent({ keepAlive: true });
+    const lateKeepAlive = await slowRequest(srv.port, "GET", "idle", { agent: again });
+    expect(lateKeepAlive.status).toBe(200);
+    expect(lateKeepAlive.headers?.connection).toBe("close");
+    again.destroy();
     agent.destroy();
     srv.child.kill("SIGKILL");
     await srv.exited;
