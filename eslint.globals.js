@@ -13,5 +13,6 @@ export default {
     performance: "readonly",
     fetch: "readonly",
     AbortSignal: "readonly",
+    AbortController: "readonly",
   },
 };

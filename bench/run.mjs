@@ -3,9 +3,10 @@
 //   1 KiB GET: req/s, p50 and p99 latency at concurrency 1 and 64 (wrk when installed, else a Node client)
 //   64 MiB GET and PUT: MB/s (PUT both with UNSIGNED-PAYLOAD and with a signed SHA-256 that s3gate verifies)
 //   s3gate's peak RSS during the large transfers
-//   1 KiB GET, paired: the bare proxy and s3gate served at the same time on one shared CPU core (backend and load
-//   on another), so both see the same machine at the same moment; their req/s ratio is the inverse ratio of
-//   their CPU per request, and does not move with the machine's speed from one run to the next (Linux, taskset)
+//   Paired 1 KiB GETs and 64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
+//   core (backend and load on another), so both see the same machine at the same moment; their ratio is the
+//   inverse ratio of their CPU per request or per byte, and does not move with the machine's speed from one run
+//   to the next (Linux, taskset, wrk)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -132,15 +133,20 @@ function pairedUnavailable() {
 }
 
 /**
- * 1 KiB GETs through the bare proxy and s3gate at the same time, both pinned to CPU 0 (the backend and the two
- * wrk processes on CPU 1): `rounds` runs, each giving s3gate's req/s as a share of the bare proxy's.
+ * The bare proxy and s3gate, both pinned to CPU 0, in front of a backend on CPU 1: loaded at the same time, the
+ * ratio of what they move is the inverse ratio of their CPU per request or per byte, whatever the machine's noise.
  */
 const WARMUP_ROUNDS = 2;
 
-async function pairedSmallGets(nodeFlags, rounds) {
+async function startPaired(nodeFlags) {
   const backend = await startBackend("1");
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)], {}, "0");
   const gate = await startGate({ ...gateOptions(nodeFlags, backend.port), cpus: "0" });
+  return { backend, bare, gate };
+}
+
+/** 1 KiB GETs through both at once (the two wrk processes on CPU 1): `rounds` runs of {bare, gate} req/s. */
+async function pairedSmallGets({ bare, gate }, rounds) {
   const runs = [];
   for (let i = 0; i < WARMUP_ROUNDS + rounds; i++) {
     const bareHeaders = await signedHeaders(bare.port, {
@@ -159,8 +165,81 @@ async function pairedSmallGets(nodeFlags, rounds) {
     ]);
     if (i >= WARMUP_ROUNDS) runs.push({ bare: b, gate: g });
   }
-  for (const c of [backend.child, bare.child, gate.child]) c.kill("SIGKILL");
   return runs;
+}
+
+const PAIRED_CHUNK = 1 << 20;
+
+/**
+ * Back-to-back 64 MiB transfers through one proxy for `seconds`: the bytes received (GET) or handed to the
+ * connection (PUT) per second, in MB/s. The transfer running at the deadline is aborted and counted as far as it got.
+ */
+async function streamFor(port, method, headers, seconds) {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), seconds * 1000);
+  let bytes = 0;
+  const upload = async function* () {
+    for (let o = 0; o < BIG; o += PAIRED_CHUNK) {
+      bytes += PAIRED_CHUNK;
+      yield BIG_BODY.subarray(o, o + PAIRED_CHUNK);
+    }
+  };
+  try {
+    while (!controller.signal.aborted) {
+      const { statusCode, body } = await pool.request({
+        path: method === "GET" ? "/bench/big" : "/bench/upload",
+        method,
+        headers: method === "PUT" ? { ...headers, "content-length": String(BIG) } : headers,
+        body: method === "PUT" ? upload() : null,
+        signal: controller.signal,
+      });
+      for await (const chunk of body) if (method === "GET") bytes += chunk.length;
+      if (statusCode !== 200) throw new Error(`${method} through ${port}: status ${statusCode}`);
+    }
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+  } finally {
+    clearTimeout(timer);
+    await pool.destroy();
+  }
+  return bytes / 1e6 / seconds;
+}
+
+/** 64 MiB GETs and PUTs through both at once: for each mode, `rounds` runs of {bare, gate} MB/s. */
+async function pairedBigTransfers({ bare, gate }, rounds) {
+  const modes = [
+    ["GET", "UNSIGNED-PAYLOAD", "64 MiB GET"],
+    ["PUT", "UNSIGNED-PAYLOAD", "64 MiB PUT (UNSIGNED-PAYLOAD)"],
+    ["PUT", BIG_SHA, "64 MiB PUT (signed SHA-256)"],
+  ];
+  const results = [];
+  for (const [method, payloadHash, label] of modes) {
+    const path = method === "GET" ? "/bench/big" : "/bench/upload";
+    const bareHeaders = await signedHeaders(bare.port, { method, path, payloadHash });
+    const gateHeaders = await signedHeaders(gate.port, { method, path, payloadHash });
+    const runs = [];
+    for (let i = 0; i < 1 + rounds; i++) {
+      const [b, g] = await Promise.all([
+        streamFor(bare.port, method, bareHeaders, SECONDS),
+        streamFor(gate.port, method, gateHeaders, SECONDS),
+      ]);
+      if (i >= 1) runs.push({ bare: b, gate: g });
+    }
+    results.push({ label, runs });
+  }
+  return results;
+}
+
+/** One line per paired measurement: each run's figures and the median share of s3gate to bare. */
+function pairedLine(label, runs, unit, digits = 0) {
+  const shares = runs.map((r) => r.gate / r.bare).sort((a, b) => a - b);
+  return (
+    `${label}: bare ${runs.map((r) => r.bare.toFixed(digits)).join("/")} ${unit}, s3gate ` +
+    `${runs.map((r) => r.gate.toFixed(digits)).join("/")} ${unit}; s3gate/bare median ` +
+    `${(100 * shares[Math.floor(shares.length / 2)]).toFixed(1)}% (range ${(100 * shares[0]).toFixed(1)}–` +
+    `${(100 * shares[shares.length - 1]).toFixed(1)}%)`
+  );
 }
 
 /** s3gate as this benchmark runs it: its own data directory, access lines formatted but sent to /dev/null. */
@@ -247,19 +326,15 @@ async function main() {
   );
   const unavailable = pairedUnavailable();
   if (unavailable !== undefined) {
-    console.log(`\nNOTICE: paired 1 KiB GET measurement skipped (${unavailable}).`);
+    console.log(`\nNOTICE: paired measurements skipped (${unavailable}).`);
   } else {
     killChildren();
-    const runs = await pairedSmallGets(nodeFlags, 5);
-    const shares = runs.map((r) => r.gate / r.bare).sort((a, b) => a - b);
-    console.log(
-      `\n1 KiB GET, paired on one shared core (c=32 each, ${runs.length} runs): bare ` +
-        runs.map((r) => r.bare.toFixed(0)).join("/") +
-        " req/s, s3gate " +
-        runs.map((r) => r.gate.toFixed(0)).join("/") +
-        ` req/s; s3gate/bare median ${(100 * shares[Math.floor(shares.length / 2)]).toFixed(1)}%` +
-        ` (range ${(100 * shares[0]).toFixed(1)}–${(100 * shares[shares.length - 1]).toFixed(1)}%)`,
-    );
+    const trio = await startPaired(nodeFlags);
+    console.log(`\nPaired on one shared core (CPU 0; backend and load on CPU 1), ${SECONDS}s per run:`);
+    console.log(pairedLine("1 KiB GET (wrk c=32 each)", await pairedSmallGets(trio, 5), "req/s"));
+    for (const { label, runs } of await pairedBigTransfers(trio, 3))
+      console.log(pairedLine(label, runs, "MB/s"));
+    killChildren();
   }
   console.log(
     "Targets (issue): 1 KiB GET req/s ≥ 85% of bare; 64 MiB GET and PUT ≥ 90% of bare; RSS ≤ 150 MB.",
