@@ -26,8 +26,6 @@ export interface DataServerOptions {
 
 interface DrainState {
   draining: boolean;
-  /** Responses not yet closed. */
-  inFlight: number;
   /** Open connections, most recent first. */
   connections: Connection | undefined;
   sweep?: NodeJS.Timeout;
@@ -60,7 +58,7 @@ const DRAIN = new WeakMap<DataServer, DrainState>();
 
 /** The data-plane server. `Expect: 100-continue` is answered by the pipeline, after authentication. */
 export function createDataServer(handler: Handler, opts: DataServerOptions): DataServer {
-  const state: DrainState = { draining: false, inFlight: 0, connections: undefined };
+  const state: DrainState = { draining: false, connections: undefined };
   // A response whose head is written during a drain says `Connection: close` (Node adds it when the response
   // is not kept alive). Asked as each head is written, so no collection of the responses in flight is needed
   // (see Connection for why there is none).
@@ -89,20 +87,26 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
     opts.tls === undefined ? createServer(options) : createHttpsServer({ ...options, ...opts.tls });
   DRAIN.set(server, state);
   const open = (socket: TrackedSocket): Connection => {
-    let conn = socket[CONNECTION];
-    if (conn === undefined) {
-      const head = state.connections;
-      conn = { socket, busy: 0, served: false, openedAt: Date.now(), prev: undefined, next: head };
-      if (head !== undefined) head.prev = conn;
-      state.connections = socket[CONNECTION] = conn;
-      socket.once("close", () => {
-        const { prev, next } = conn!;
-        if (prev === undefined) state.connections = next;
-        else prev.next = next;
-        if (next !== undefined) next.prev = prev;
-        conn!.prev = conn!.next = undefined;
-      });
-    }
+    const known = socket[CONNECTION];
+    if (known !== undefined) return known;
+    const head = state.connections;
+    const conn: Connection = {
+      socket,
+      busy: 0,
+      served: false,
+      openedAt: Date.now(),
+      prev: undefined,
+      next: head,
+    };
+    if (head !== undefined) head.prev = conn;
+    state.connections = socket[CONNECTION] = conn;
+    socket.once("close", () => {
+      const { prev, next } = conn;
+      if (prev === undefined) state.connections = next;
+      else prev.next = next;
+      if (next !== undefined) next.prev = prev;
+      conn.prev = conn.next = undefined;
+    });
     return conn;
   };
   server.on(opts.tls === undefined ? "connection" : "secureConnection", open);
@@ -122,10 +126,8 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
     const socket = req.socket as Socket;
     const conn = open(socket);
     conn.busy++;
-    state.inFlight++;
     const done = handler(req, res, expectContinue);
     res.on("close", () => {
-      state.inFlight--;
       conn.busy--;
       conn.served = true;
       if (state.draining && conn.busy === 0) socket.end();
@@ -207,6 +209,13 @@ export function beginDrain(server: DataServer): void {
   state.sweep = setInterval(() => server.closeIdleConnections(), 250).unref();
 }
 
+/** Responses not yet closed, over every open connection. */
+function responsesInFlight(state: DrainState | undefined): number {
+  let n = 0;
+  for (let conn = state?.connections; conn !== undefined; conn = conn.next) n += conn.busy;
+  return n;
+}
+
 export interface StopResult {
   /** Requests in flight when the listener closed. */
   readonly inFlight: number;
@@ -221,12 +230,12 @@ export interface StopResult {
 export async function stopServer(server: DataServer, drainMs: number): Promise<StopResult> {
   beginDrain(server);
   const state = DRAIN.get(server);
-  const inFlight = state?.inFlight ?? 0;
+  const inFlight = responsesInFlight(state);
   let cut = 0;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => {
-    cut = state?.inFlight ?? 0;
+    cut = responsesInFlight(state);
     server.closeAllConnections();
   }, drainMs);
   await closed;
