@@ -22,6 +22,13 @@ export function createLogger(minLevel: Level): Logger {
   };
 }
 
+/** The condition that decided a denial: its operator, key and (when the request had one) value. */
+export interface FailedCondition {
+  readonly operator: string;
+  readonly key: string;
+  readonly value?: string;
+}
+
 /** One access-log line. Fields that are `undefined` are left out of the line, as JSON.stringify does. */
 export interface AccessEntry {
   readonly time: string;
@@ -38,8 +45,7 @@ export interface AccessEntry {
   readonly policy: string | undefined;
   readonly policyVersion: string | undefined;
   readonly statement: string | undefined;
-  readonly failedCondition:
-    { readonly operator: string; readonly key: string; readonly value?: string } | undefined;
+  readonly failedCondition: FailedCondition | undefined;
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly durationMs: number;

@@ -7,13 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { STAGE_AUTHORIZE, STAGE_UPSTREAM, statusClass, type Metrics } from "./metrics.js";
-import type { AccessLog } from "./log.js";
-
-export interface FailedCondition {
-  readonly operator: string;
-  readonly key: string;
-  readonly value?: string;
-}
+import type { AccessLog, FailedCondition } from "./log.js";
 
 const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
 let idCounter = 0;
