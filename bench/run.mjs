@@ -4,9 +4,10 @@
 //   64 MiB GET and PUT: MB/s (PUT both with UNSIGNED-PAYLOAD and with a signed SHA-256 that s3gate verifies)
 //   s3gate's peak RSS during the large transfers
 //   Paired 1 KiB GETs and 64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
-//   core (backend and load on another), so both see the same machine at the same moment; their ratio is the
-//   inverse ratio of their CPU per request or per byte, and does not move with the machine's speed from one run
-//   to the next (Linux, taskset, wrk)
+//   core (backend and load on another), so both see the same machine at the same moment, and what each moved per
+//   CPU-second it used: that ratio is the inverse ratio of their CPU per request or per byte, whichever process
+//   the scheduler favoured, and does not move with the machine's speed from one run to the next (Linux, taskset,
+//   wrk)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -105,6 +106,25 @@ function rssMb(pid) {
   return Number(m[1]) / 1024;
 }
 
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** CPU seconds (user + system, every thread) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Runs `load` (resolving with [bare, gate] figures per second) and adds what each proxy moved per CPU-second it
+ * used meanwhile: `{ bare, gate, bareCpu, gateCpu }`.
+ */
+async function withCpu({ bare, gate }, load) {
+  const before = [cpuSeconds(bare.child.pid), cpuSeconds(gate.child.pid)];
+  const [b, g] = await load();
+  const used = [cpuSeconds(bare.child.pid) - before[0], cpuSeconds(gate.child.pid) - before[1]];
+  return { bare: b, gate: g, bareCpu: (b * SECONDS) / used[0], gateCpu: (g * SECONDS) / used[1] };
+}
+
 /** Runs wrk (pinned to `cpus`) for SECONDS at `concurrency`; resolves with its req/s. */
 function wrkAsync(port, headers, concurrency, cpus) {
   const args = ["-t", "1", "-c", String(concurrency), "-d", `${SECONDS}s`];
@@ -132,12 +152,13 @@ function pairedUnavailable() {
   return undefined;
 }
 
-/**
- * The bare proxy and s3gate, both pinned to CPU 0, in front of a backend on CPU 1: loaded at the same time, the
- * ratio of what they move is the inverse ratio of their CPU per request or per byte, whatever the machine's noise.
- */
 const WARMUP_ROUNDS = 2;
 
+/**
+ * The bare proxy and s3gate, both pinned to CPU 0, in front of a backend on CPU 1: loaded at the same time, both
+ * see the same machine. The ratio of what they move is not quite the inverse ratio of their CPU cost (a process
+ * that waits more leaves its share to the other), so each run also measures the CPU each used.
+ */
 async function startPaired(nodeFlags) {
   const backend = await startBackend("1");
   const bare = await start([join(here, "bare-proxy.mjs"), String(backend.port)], {}, "0");
@@ -145,7 +166,10 @@ async function startPaired(nodeFlags) {
   return { backend, bare, gate };
 }
 
-/** 1 KiB GETs through both at once (the two wrk processes on CPU 1): `rounds` runs of {bare, gate} req/s. */
+/**
+ * 1 KiB GETs through both at once (the two wrk processes on CPU 1): `rounds` runs of {bare, gate} req/s and
+ * requests per CPU-second.
+ */
 async function pairedSmallGets({ bare, gate }, rounds) {
   const runs = [];
   for (let i = 0; i < WARMUP_ROUNDS + rounds; i++) {
@@ -159,11 +183,10 @@ async function pairedSmallGets({ bare, gate }, rounds) {
       path: "/bench/small",
       payloadHash: "UNSIGNED-PAYLOAD",
     });
-    const [b, g] = await Promise.all([
-      wrkAsync(bare.port, bareHeaders, 32, "1"),
-      wrkAsync(gate.port, gateHeaders, 32, "1"),
-    ]);
-    if (i >= WARMUP_ROUNDS) runs.push({ bare: b, gate: g });
+    const run = await withCpu({ bare, gate }, () =>
+      Promise.all([wrkAsync(bare.port, bareHeaders, 32, "1"), wrkAsync(gate.port, gateHeaders, 32, "1")]),
+    );
+    if (i >= WARMUP_ROUNDS) runs.push(run);
   }
   return runs;
 }
@@ -206,7 +229,7 @@ async function streamFor(port, method, headers, seconds) {
   return bytes / 1e6 / seconds;
 }
 
-/** 64 MiB GETs and PUTs through both at once: for each mode, `rounds` runs of {bare, gate} MB/s. */
+/** 64 MiB GETs and PUTs through both at once: for each mode, `rounds` runs of {bare, gate} MB/s and MB per CPU-second. */
 async function pairedBigTransfers({ bare, gate }, rounds) {
   const modes = [
     ["GET", "UNSIGNED-PAYLOAD", "64 MiB GET"],
@@ -220,25 +243,37 @@ async function pairedBigTransfers({ bare, gate }, rounds) {
     const gateHeaders = await signedHeaders(gate.port, { method, path, payloadHash });
     const runs = [];
     for (let i = 0; i < 1 + rounds; i++) {
-      const [b, g] = await Promise.all([
-        streamFor(bare.port, method, bareHeaders, SECONDS),
-        streamFor(gate.port, method, gateHeaders, SECONDS),
-      ]);
-      if (i >= 1) runs.push({ bare: b, gate: g });
+      const run = await withCpu({ bare, gate }, () =>
+        Promise.all([
+          streamFor(bare.port, method, bareHeaders, SECONDS),
+          streamFor(gate.port, method, gateHeaders, SECONDS),
+        ]),
+      );
+      if (i >= 1) runs.push(run);
     }
     results.push({ label, runs });
   }
   return results;
 }
 
-/** One line per paired measurement: each run's figures and the median share of s3gate to bare. */
+/** The median and range of s3gate's share of the bare proxy's figure, in percent. */
+function share(runs, gateKey, bareKey) {
+  const shares = runs.map((r) => r[gateKey] / r[bareKey]).sort((a, b) => a - b);
+  const pct = (x) => (100 * x).toFixed(1);
+  return `median ${pct(shares[Math.floor(shares.length / 2)])}% (range ${pct(shares[0])}–${pct(shares.at(-1))}%)`;
+}
+
+/**
+ * Two lines per paired measurement: each run's figures and the median share of s3gate to bare; then what each
+ * moved per CPU-second it used (the CPU cost itself, whichever process the scheduler favoured).
+ */
 function pairedLine(label, runs, unit, digits = 0) {
-  const shares = runs.map((r) => r.gate / r.bare).sort((a, b) => a - b);
+  const list = (key) => runs.map((r) => r[key].toFixed(digits)).join("/");
   return (
-    `${label}: bare ${runs.map((r) => r.bare.toFixed(digits)).join("/")} ${unit}, s3gate ` +
-    `${runs.map((r) => r.gate.toFixed(digits)).join("/")} ${unit}; s3gate/bare median ` +
-    `${(100 * shares[Math.floor(shares.length / 2)]).toFixed(1)}% (range ${(100 * shares[0]).toFixed(1)}–` +
-    `${(100 * shares[shares.length - 1]).toFixed(1)}%)`
+    `${label}: bare ${list("bare")} ${unit}, s3gate ${list("gate")} ${unit}; s3gate/bare ${share(runs, "gate", "bare")}\n` +
+    `${"".padEnd(label.length)}  per CPU-second: bare ${list("bareCpu")}, s3gate ${list("gateCpu")} ` +
+    `${unit.replace("/s", "")}; ` +
+    `s3gate/bare ${share(runs, "gateCpu", "bareCpu")}`
   );
 }
 
@@ -329,6 +364,8 @@ async function main() {
     console.log(`\nNOTICE: paired measurements skipped (${unavailable}).`);
   } else {
     killChildren();
+    // The transfers' clients run in this process: keep it (every thread) off the proxies' core.
+    spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
     const trio = await startPaired(nodeFlags);
     console.log(`\nPaired on one shared core (CPU 0; backend and load on CPU 1), ${SECONDS}s per run:`);
     console.log(pairedLine("1 KiB GET (wrk c=32 each)", await pairedSmallGets(trio, 5), "req/s"));
