@@ -108,25 +108,28 @@ async function deleteSomeObjects(
     );
     ctx.trace.upstreamMs = performance.now() - t0;
     if (answer.status !== 200) {
-      ctx.res
-        .writeHead(answer.status, {
-          [H_REQUEST_ID]: ctx.trace.requestId,
-          ...answer.headers,
-          "content-length": answer.body.length,
-        })
-        .end(answer.body);
+      answerWhole(ctx, answer.status, answer.headers, answer.body);
       return;
     }
     backendXml = answer.body.toString("utf8");
   }
   const merged = Buffer.from(mergeDeleteResult(backendXml, objects, allowed));
+  answerWhole(ctx, 200, { "content-type": "application/xml" }, merged);
+}
+
+/**
+ * Answers with a body s3gate holds whole: `headers` (the backend's x-amz-request-id, when given, replaces
+ * s3gate's) and the body's length.
+ */
+function answerWhole(
+  ctx: ForwardContext,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: Buffer,
+): void {
   ctx.res
-    .writeHead(200, {
-      [H_REQUEST_ID]: ctx.trace.requestId,
-      "content-type": "application/xml",
-      "content-length": merged.length,
-    })
-    .end(merged);
+    .writeHead(status, { [H_REQUEST_ID]: ctx.trace.requestId, ...headers, "content-length": body.length })
+    .end(body);
 }
 
 /** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
@@ -163,11 +166,5 @@ async function listVisibleBuckets(
     });
     body = Buffer.from(xml);
   }
-  ctx.res
-    .writeHead(answer.status, {
-      [H_REQUEST_ID]: ctx.trace.requestId,
-      ...answer.headers,
-      "content-length": body.length,
-    })
-    .end(body);
+  answerWhole(ctx, answer.status, answer.headers, body);
 }
