@@ -12,6 +12,7 @@ import {
 } from "./server.js";
 import { loadTlsMaterial, watchTls } from "./tls.js";
 import { Forwarder } from "./forward/forwarder.js";
+import { HashPool, autoHashThreads } from "./authenticate/index.js";
 import type { Backend } from "./forward/upstream-request.js";
 import { createMetrics } from "./observe/metrics.js";
 import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
@@ -89,6 +90,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     timeoutMs: config.upstreamTimeoutMs,
   });
   forwarder.onUnreachable = () => metrics.upstreamErrors.inc();
+  const hashPool = new HashPool(config.hashThreads === "auto" ? autoHashThreads() : config.hashThreads);
   const handler = createPipeline({
     keys,
     forwarder,
@@ -99,6 +101,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     protectedBucket: config.store === "s3" ? config.storeBucket : undefined,
     organizationId: config.organizationId,
     listBucketsFilter: config.listBucketsFilter,
+    hashPool,
     classify: {
       baseDomains: config.baseDomains,
       iamHosts: config.iamHosts,
@@ -156,6 +159,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
       await stopServer(adminServer, 0);
       await iam.close();
       await forwarder.close();
+      await hashPool.close();
       accessLog.close();
       return result;
     },

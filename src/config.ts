@@ -25,6 +25,7 @@ export interface Config {
   readonly upstreamConnections: number;
   readonly upstreamTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly hashThreads: number | "auto";
   readonly listBucketsFilter: boolean;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
@@ -117,6 +118,13 @@ const masterKey: Parser = (raw, name) => {
 
 const organizationId: Parser = (raw, name) =>
   /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : fail(name, "letters, digits, _ and - (e.g. 123456789012)", raw);
+
+const hashThreads: Parser = (raw, name) => {
+  if (raw === "auto") return raw;
+  return /^\d{1,2}$/.test(raw) && Number(raw) <= 64
+    ? Number(raw)
+    : fail(name, "auto or an integer from 0 to 64", raw);
+};
 
 /** Every setting s3gate reads. README's configuration table documents each row. */
 export const SETTINGS: readonly Setting[] = [
@@ -226,6 +234,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "0",
     parse: integer(0, 86_400_000),
     doc: "Time limit for receiving a whole client request (0: none; slow headers are always cut after 60 s).",
+  },
+  {
+    key: "hashThreads",
+    env: "S3GATE_HASH_THREADS",
+    default: "auto",
+    parse: hashThreads,
+    doc: "Worker threads that compute the SHA-256 and Content-MD5 of bodies of 1 MiB or more while the main thread forwards them (`auto`: 1 when the host has two cores or more, else 0; `0`: hash on the main thread).",
   },
   {
     key: "listBucketsFilter",

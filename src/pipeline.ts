@@ -6,7 +6,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError, S3Error, s3ErrorXml, toS3Error } from "./errors.js";
 import { H_REQUEST_ID } from "./constants.js";
-import { authenticate, type Authenticated, type AuthOptions, type KeyLookup } from "./authenticate/index.js";
+import {
+  authenticate,
+  type Authenticated,
+  type AuthOptions,
+  type HashPool,
+  type KeyLookup,
+} from "./authenticate/index.js";
 import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { forwardS3 } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
@@ -44,6 +50,8 @@ export interface PipelineDeps {
   readonly listBucketsFilter?: boolean;
   /** The organization id of principal ARNs in denial messages. */
   readonly organizationId?: string;
+  /** Hashing threads for large bodies' SHA-256 and Content-MD5. */
+  readonly hashPool?: HashPool;
 }
 
 /** What a request's handler is told by the server once the response has closed. */
@@ -112,7 +120,7 @@ async function run(
     const authorize = (s3: S3Request): S3Request => authorizeS3(deps, req, auth, s3, trace);
     await forwardS3(
       deps.forwarder,
-      { req, res, parsed, auth, expectContinue, trace },
+      { req, res, parsed, auth, expectContinue, trace, hashPool: deps.hashPool },
       authorize(request),
       authorize,
     );

@@ -28,7 +28,15 @@ describe("loadConfig", () => {
         backendRegion: "us-east-1",
         dataDir: ".data",
         upstreamConnections: 256,
+        hashThreads: "auto",
       },
+    ],
+    ["hash threads off", { S3GATE_HASH_THREADS: "0" }, { hashThreads: 0 }],
+    ["two hash threads", { S3GATE_HASH_THREADS: "2" }, { hashThreads: 2 }],
+    [
+      "hash threads not a number",
+      { S3GATE_HASH_THREADS: "many" },
+      /S3GATE_HASH_THREADS: expected auto or an integer from 0 to 64/,
     ],
     ["IPv6 listen", { S3GATE_LISTEN: "[::1]:9000" }, { listen: { host: "::1", port: 9000 } }],
     [

@@ -12,7 +12,20 @@ import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 export interface RunningDigest {
   update(data: Buffer): void;
   digest(): Promise<Buffer>;
+  /** When computed elsewhere (a worker thread): a promise while it is too far behind the body, to wait on. */
+  backlog?(): Promise<void> | undefined;
+  /** When computed elsewhere: gives up a digest that will not be asked for (the body was cut short). */
+  dispose?(): void;
 }
+
+/** Where running digests of `createHash` algorithms are computed: inline, or on a worker thread. */
+export type HashSource = (algorithm: string) => RunningDigest;
+
+/** A running `createHash` digest computed on the calling thread. */
+export const inlineHash: HashSource = (algorithm) => {
+  const h = createHash(algorithm);
+  return { update: (data) => void h.update(data), digest: () => Promise.resolve(h.digest()) };
+};
 
 export interface ChecksumAlgorithm {
   /** AWS's name for it, as error messages spell it (`CRC32`, `SHA256`, …). */
@@ -46,20 +59,13 @@ function crc64nvmeDigest(): RunningDigest {
   return { update: (data) => c.update(data), digest: async () => Buffer.from(await c.digest()) };
 }
 
-function hashDigest(algorithm: string): () => RunningDigest {
-  return () => {
-    const h = createHash(algorithm);
-    return { update: (data) => void h.update(data), digest: () => Promise.resolve(h.digest()) };
-  };
-}
-
 /** `x-amz-checksum-<algorithm>` → its algorithm. A Map, so no prototype key can be looked up. */
 export const CHECKSUM_ALGORITHMS: ReadonlyMap<string, ChecksumAlgorithm> = new Map([
   ["x-amz-checksum-crc32", { name: "CRC32", bytes: 4, create: crc32Digest }],
   ["x-amz-checksum-crc32c", { name: "CRC32C", bytes: 4, create: crc32cDigest }],
   ["x-amz-checksum-crc64nvme", { name: "CRC64NVME", bytes: 8, create: crc64nvmeDigest }],
-  ["x-amz-checksum-sha1", { name: "SHA1", bytes: 20, create: hashDigest("sha1") }],
-  ["x-amz-checksum-sha256", { name: "SHA256", bytes: 32, create: hashDigest("sha256") }],
+  ["x-amz-checksum-sha1", { name: "SHA1", bytes: 20, create: () => inlineHash("sha1") }],
+  ["x-amz-checksum-sha256", { name: "SHA256", bytes: 32, create: () => inlineHash("sha256") }],
 ]);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

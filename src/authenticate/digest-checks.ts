@@ -4,12 +4,18 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTCommonRequestHeaders.html
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { ParsedRequest } from "../request.js";
 import { singleHeader } from "../request.js";
 import { S3Error } from "../errors.js";
 import { H_CONTENT_MD5 } from "../constants.js";
-import { CHECKSUM_ALGORITHMS, decodeDigest, type RunningDigest } from "./checksums.js";
+import {
+  CHECKSUM_ALGORITHMS,
+  decodeDigest,
+  inlineHash,
+  type HashSource,
+  type RunningDigest,
+} from "./checksums.js";
 
 /** One declared digest: what the client said, the running computation, and the error when they differ. */
 export interface DigestCheck {
@@ -21,11 +27,10 @@ export interface DigestCheck {
 const MULTIPLE = "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.";
 
 /** The check of the signed `x-amz-content-sha256` of a plain body. */
-export function sha256Check(expectedHex: string): DigestCheck {
-  const h = createHash("sha256");
+export function sha256Check(expectedHex: string, hashes: HashSource = inlineHash): DigestCheck {
   return {
     expected: Buffer.from(expectedHex, "hex"),
-    digest: { update: (d) => void h.update(d), digest: () => Promise.resolve(h.digest()) },
+    digest: hashes("sha256"),
     mismatch: (actual) =>
       new S3Error("XAmzContentSHA256Mismatch", undefined, [
         ["ClientComputedContentSHA256", expectedHex],
@@ -62,17 +67,21 @@ export function checksumCheck(
 /**
  * The header checks of a request: Content-MD5, and (when `checksumHeaders`) the one `x-amz-checksum-*` value
  * header. CompleteMultipartUpload's checksum header describes the object, not its XML body: callers pass false.
+ * Content-MD5 is computed by `hashes`.
  */
-export function headerDigestChecks(req: ParsedRequest, checksumHeaders: boolean): DigestCheck[] {
+export function headerDigestChecks(
+  req: ParsedRequest,
+  checksumHeaders: boolean,
+  hashes: HashSource = inlineHash,
+): DigestCheck[] {
   const checks: DigestCheck[] = [];
   const md5 = singleHeader(req, H_CONTENT_MD5);
   if (md5 !== undefined) {
     const expected = decodeDigest(md5, 16);
     if (expected === undefined) throw new S3Error("InvalidDigest");
-    const h = createHash("md5");
     checks.push({
       expected,
-      digest: { update: (d) => void h.update(d), digest: () => Promise.resolve(h.digest()) },
+      digest: hashes("md5"),
       mismatch: () => new S3Error("BadDigest"),
     });
   }
@@ -108,6 +117,21 @@ export class DigestSet {
 
   update(data: Buffer): void {
     for (const c of this.#checks) c.digest.update(data);
+  }
+
+  /** A promise to wait on before the next `update` while a digest computed elsewhere is too far behind. */
+  backlog(): Promise<void> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const c of this.#checks) {
+      const w = c.digest.backlog?.();
+      if (w !== undefined) (waits ??= []).push(w);
+    }
+    return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
+  }
+
+  /** Gives up the digests (the body was cut short before `verify`). */
+  dispose(): void {
+    for (const c of this.#checks) c.digest.dispose?.();
   }
 
   async verify(): Promise<void> {

@@ -8,6 +8,7 @@ import { verifySignature, type VerifiedSignature } from "./verify-signature.js";
 export { parseAuth, type AuthParams, type AuthOptions } from "./parse-auth.js";
 export { verifySignature } from "./verify-signature.js";
 export { readBody, requestPayload, type Payload, type PayloadOptions } from "./payload.js";
+export { HashPool, autoHashThreads } from "./hash-pool.js";
 
 /** A key as authentication needs it. */
 export interface KeyRecord {

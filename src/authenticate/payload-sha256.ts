@@ -23,7 +23,15 @@ export class DigestVerifier extends Transform {
     noteRelayed(chunk.length);
     const held = this.#held;
     this.#held = chunk;
-    done(null, held);
+    // A digest computed on a worker may be behind: the body waits for it rather than piling up.
+    const behind = this.#digests.backlog();
+    if (behind === undefined) done(null, held);
+    else void behind.then(() => done(null, held));
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    this.#digests.dispose();
+    done(err);
   }
 
   override _flush(done: TransformCallback): void {

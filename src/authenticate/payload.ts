@@ -31,6 +31,8 @@ import type { AuthParams } from "./parse-auth.js";
 import type { VerifiedSignature } from "./verify-signature.js";
 import { DigestVerifier } from "./payload-sha256.js";
 import { checksumHeaderNames, DigestSet, headerDigestChecks, sha256Check } from "./digest-checks.js";
+import { inlineHash, type HashSource } from "./checksums.js";
+import { OFFLOAD_MIN_BYTES, type HashPool } from "./hash-pool.js";
 import { AwsChunkedDecoder } from "./aws-chunked-decoder.js";
 import { parseDeclaredTrailer } from "./trailer.js";
 
@@ -59,6 +61,8 @@ export interface PayloadAuth {
 export interface PayloadOptions {
   /** Whether `x-amz-checksum-*` headers describe this body (false for CompleteMultipartUpload). */
   readonly checksumHeaders: boolean;
+  /** Hashing threads for the SHA-256 and Content-MD5 of large plain bodies; inline when absent. */
+  readonly hashPool?: HashPool | undefined;
 }
 
 const UNKNOWN_MODE =
@@ -91,7 +95,8 @@ export function requestPayload(
       "x-amz-trailer and x-amz-decoded-content-length require a STREAMING-* x-amz-content-sha256.",
     );
   }
-  const checks = headerDigestChecks(parsed, opts.checksumHeaders);
+  const hashes = hashSource(opts.hashPool, contentLength);
+  const checks = headerDigestChecks(parsed, opts.checksumHeaders, hashes);
   const plain = (upstreamHash: string): Payload => {
     if (!hasBody && checks.length === 0)
       return {
@@ -113,13 +118,19 @@ export function requestPayload(
   if (HEX_SHA256.test(payloadHash)) {
     if (!hasBody && payloadHash !== EMPTY_SHA256) throw new S3Error("XAmzContentSHA256Mismatch");
     // A request without a body whose signed hash is the empty string's (every SDK GET) has nothing to check.
-    if (hasBody) checks.unshift(sha256Check(payloadHash));
+    if (hasBody) checks.unshift(sha256Check(payloadHash, hashes));
     return plain(payloadHash);
   }
   throw new S3Error("InvalidArgument", UNKNOWN_MODE);
 }
 
 const NO_CHANGES: ReadonlyMap<string, string | undefined> = new Map();
+
+/** Large bodies (by their declared length) are hashed on the pool's threads; the rest inline. */
+function hashSource(pool: HashPool | undefined, contentLength: string | undefined): HashSource {
+  if (pool === undefined || pool.size === 0 || contentLength === undefined) return inlineHash;
+  return Number(contentLength) >= OFFLOAD_MIN_BYTES ? (algorithm) => pool.running(algorithm) : inlineHash;
+}
 
 function streamingPayload(
   req: IncomingMessage,

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
-import { readBody, requestPayload } from "../authenticate/index.js";
+import { readBody, requestPayload, type HashPool } from "../authenticate/index.js";
 import { createHash } from "node:crypto";
 import {
   MAX_DELETE_OBJECTS_BODY_BYTES,
@@ -27,6 +27,8 @@ export interface ForwardContext {
   readonly auth: Authenticated;
   readonly expectContinue: boolean;
   readonly trace: Trace;
+  /** Hashing threads for large bodies' digests. */
+  readonly hashPool?: HashPool | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function forwardS3(
   // CompleteMultipartUpload's x-amz-checksum-* describes the whole object, not its XML body.
   const payload = requestPayload(req, parsed, auth, {
     checksumHeaders: s3.operation !== "CompleteMultipartUpload",
+    hashPool: ctx.hashPool,
   });
   let body = payload.body;
   if (ctx.expectContinue) res.writeContinue();

@@ -1,0 +1,251 @@
+/**
+ * Worker threads that compute a large body's declared SHA-256 (and Content-MD5) off the main thread, so one
+ * upload's throughput is not bounded by forwarding and hashing in series on one core.
+ *
+ * The main thread copies each piece of the body into a batch (the piece itself goes upstream untouched) and
+ * hands full batches to a worker, which hashes them in order and hands the batch memory back. Nothing about
+ * the security rule changes: the body's last bytes are held back until `digest()` has answered and matched,
+ * and if a worker fails, every digest it was computing fails (the upload is refused with InternalError, never
+ * committed).
+ * A body may be ahead of its hash by at most {@link MAX_BATCHES_IN_FLIGHT} batches; beyond that the body waits.
+ */
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { inlineHash, type RunningDigest } from "./checksums.js";
+
+/** Bodies at least this large (declared Content-Length) are hashed on a worker; smaller ones inline. */
+export const OFFLOAD_MIN_BYTES = 1 << 20;
+/** The size of one batch handed to a worker. */
+export const BATCH_BYTES = 256 * 1024;
+/** Batches of one body a worker may be behind by before the body waits for it. */
+export const MAX_BATCHES_IN_FLIGHT = 4;
+/** Spare batch buffers kept for reuse, over all bodies. */
+const SPARE_BATCHES = 32;
+
+// The worker: one hash per job id, fed batches in order; each batch is handed back once hashed. Plain
+// JavaScript evaluated as the worker's script, so it runs the same from `dist/` and from the sources.
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const jobs = new Map();
+parentPort.on("message", (m) => {
+  if (m.op === "cancel") { jobs.delete(m.id); return; }
+  let h = jobs.get(m.id);
+  if (h === undefined) { h = createHash(m.algorithm); jobs.set(m.id, h); }
+  if (m.op === "data") {
+    h.update(new Uint8Array(m.buffer, 0, m.length));
+    parentPort.postMessage({ op: "ack", id: m.id, buffer: m.buffer }, [m.buffer]);
+  } else {
+    jobs.delete(m.id);
+    parentPort.postMessage({ op: "digest", id: m.id, hex: h.digest("hex") });
+  }
+});
+`;
+
+interface DataMessage {
+  readonly op: "data";
+  readonly id: number;
+  readonly algorithm: string;
+  readonly buffer: ArrayBuffer;
+  readonly length: number;
+}
+type ToWorker =
+  DataMessage | { readonly op: "end" | "cancel"; readonly id: number; readonly algorithm: string };
+type FromWorker =
+  | { readonly op: "ack"; readonly id: number; readonly buffer: ArrayBuffer }
+  | { readonly op: "digest"; readonly id: number; readonly hex: string };
+
+/** How many hashing threads `auto` means: one when the host has a second core, none otherwise. */
+export function autoHashThreads(): number {
+  return availableParallelism() > 1 ? 1 : 0;
+}
+
+class HashThread {
+  readonly worker: Worker;
+  readonly jobs = new Map<number, OffloadedHash>();
+  failure: Error | undefined;
+
+  constructor(
+    private readonly pool: HashPool,
+    onExit: (thread: HashThread) => void,
+  ) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.unref();
+    this.worker.on("message", (m: FromWorker) => {
+      const job = this.jobs.get(m.id);
+      if (m.op === "ack") {
+        this.pool.recycle(m.buffer);
+        job?.acked();
+      } else {
+        this.jobs.delete(m.id);
+        job?.finished(Buffer.from(m.hex, "hex"));
+      }
+    });
+    const fail = (err: Error): void => {
+      if (this.failure !== undefined) return;
+      this.failure = err;
+      for (const job of this.jobs.values()) job.failed(err);
+      this.jobs.clear();
+      onExit(this);
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`hash worker exited with code ${code}`)));
+  }
+
+  post(message: ToWorker): void {
+    if (message.op === "data") this.worker.postMessage(message, [message.buffer]);
+    else this.worker.postMessage(message);
+  }
+}
+
+/** A running digest computed on a worker thread. */
+class OffloadedHash implements RunningDigest {
+  #batch: Buffer | undefined;
+  #used = 0;
+  #inFlight = 0;
+  #ended = false;
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  #result: { resolve: (d: Buffer) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(
+    private readonly pool: HashPool,
+    private readonly thread: HashThread,
+    private readonly id: number,
+    private readonly algorithm: string,
+  ) {}
+
+  update(data: Buffer): void {
+    if (this.#ended) throw new Error("update after digest");
+    if (this.#failure !== undefined) return;
+    let offset = 0;
+    while (offset < data.length) {
+      const batch = (this.#batch ??= this.pool.batch());
+      const n = data.copy(batch, this.#used, offset);
+      this.#used += n;
+      offset += n;
+      if (this.#used === batch.length) this.#send();
+    }
+  }
+
+  backlog(): Promise<void> | undefined {
+    if (this.#inFlight < MAX_BATCHES_IN_FLIGHT || this.#failure !== undefined) return undefined;
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  digest(): Promise<Buffer> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#ended) throw new Error("digest called twice");
+    if (this.#used > 0) this.#send();
+    this.#ended = true;
+    this.thread.post({ op: "end", id: this.id, algorithm: this.algorithm });
+    return new Promise((resolve, reject) => (this.#result = { resolve, reject }));
+  }
+
+  dispose(): void {
+    if (this.#batch !== undefined) this.pool.recycle(this.#batch.buffer as ArrayBuffer);
+    this.#batch = undefined;
+    if (this.#ended || this.#failure !== undefined) return;
+    this.#ended = true;
+    this.thread.jobs.delete(this.id);
+    this.thread.post({ op: "cancel", id: this.id, algorithm: this.algorithm });
+  }
+
+  #send(): void {
+    const batch = this.#batch!;
+    this.thread.post({
+      op: "data",
+      id: this.id,
+      algorithm: this.algorithm,
+      buffer: batch.buffer as ArrayBuffer,
+      length: this.#used,
+    });
+    this.#batch = undefined;
+    this.#used = 0;
+    this.#inFlight++;
+  }
+
+  acked(): void {
+    this.#inFlight--;
+    if (this.#inFlight < MAX_BATCHES_IN_FLIGHT) this.#resume();
+  }
+
+  finished(digest: Buffer): void {
+    this.#result?.resolve(digest);
+  }
+
+  failed(cause: Error): void {
+    this.#failure = cause;
+    this.#result?.reject(this.#failure);
+    this.#resume();
+  }
+
+  #resume(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** A fixed number of hashing threads shared by every upload; a thread that fails is replaced on next use. */
+export class HashPool {
+  readonly #threads: (HashThread | undefined)[];
+  readonly #spare: Buffer[] = [];
+  #nextId = 0;
+  #closed = false;
+
+  constructor(readonly size: number) {
+    this.#threads = new Array<HashThread | undefined>(size).fill(undefined);
+  }
+
+  /** A digest of `algorithm` (a `createHash` name) computed on the least busy thread. */
+  running(algorithm: string): RunningDigest {
+    if (this.#closed || this.size === 0) return inlineHash(algorithm);
+    let best = 0;
+    for (let i = 0; i < this.size; i++) {
+      const t = (this.#threads[i] ??= this.#spawn(i));
+      if (t.jobs.size < this.#threads[best]!.jobs.size) best = i;
+    }
+    const thread = this.#threads[best]!;
+    const id = this.#nextId++;
+    const job = new OffloadedHash(this, thread, id, algorithm);
+    thread.jobs.set(id, job);
+    return job;
+  }
+
+  /** Jobs in progress over every thread. */
+  get active(): number {
+    let n = 0;
+    for (const t of this.#threads) n += t?.jobs.size ?? 0;
+    return n;
+  }
+
+  batch(): Buffer {
+    return this.#spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+  }
+
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === BATCH_BYTES && this.#spare.length < SPARE_BATCHES) {
+      this.#spare.push(Buffer.from(buffer));
+    }
+  }
+
+  /** Stops every thread; digests still running fail. Later uploads hash inline. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const threads = this.#threads.filter((t) => t !== undefined);
+    this.#threads.fill(undefined);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+
+  /** For tests: the worker of thread `i`, if started. */
+  workerAt(i: number): Worker | undefined {
+    return this.#threads[i]?.worker;
+  }
+
+  #spawn(i: number): HashThread {
+    return new HashThread(this, (dead) => {
+      if (this.#threads[i] === dead) this.#threads[i] = undefined;
+    });
+  }
+}
