@@ -14,13 +14,13 @@ import { availableParallelism } from "node:os";
 import { inlineHash, type RunningDigest } from "./checksums.js";
 
 /** Bodies at least this large (declared Content-Length) are hashed on a worker; smaller ones inline. */
-export const OFFLOAD_MIN_BYTES = 1 << 20;
+export const OFFLOAD_MIN_BYTES = 4 << 20;
 /** The size of one batch handed to a worker. */
-export const BATCH_BYTES = 256 * 1024;
+export const BATCH_BYTES = 1 << 20;
 /** Batches of one body a worker may be behind by before the body waits for it. */
-export const MAX_BATCHES_IN_FLIGHT = 4;
+export const MAX_BATCHES_IN_FLIGHT = 2;
 /** Spare batch buffers kept for reuse, over all bodies. */
-const SPARE_BATCHES = 32;
+const SPARE_BATCHES = 8;
 
 // The worker: one hash per job id, fed batches in order; each batch is handed back once hashed. Plain
 // JavaScript evaluated as the worker's script, so it runs the same from `dist/` and from the sources.
@@ -55,7 +55,7 @@ type FromWorker =
   | { readonly op: "ack"; readonly id: number; readonly buffer: ArrayBuffer }
   | { readonly op: "digest"; readonly id: number; readonly hex: string };
 
-/** How many hashing threads `auto` means: one when the host has a second core, none otherwise. */
+/** What `auto` means: one hashing thread when this process may run on two CPUs or more (its affinity), else none. */
 export function autoHashThreads(): number {
   return availableParallelism() > 1 ? 1 : 0;
 }

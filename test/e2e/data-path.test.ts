@@ -233,7 +233,8 @@ describe("payload integrity", () => {
   });
 
   it("stores a body that matches its signed SHA-256", async () => {
-    const body = randomBytes(3 * 1024 * 1024 + 7);
+    // Large enough for its SHA-256 to be computed on the hashing thread.
+    const body = randomBytes(5 * 1024 * 1024 + 7);
     const head = await signRequest({
       method: "PUT",
       host: host(),
