@@ -19,8 +19,13 @@ export const OFFLOAD_MIN_BYTES = 4 << 20;
 export const BATCH_BYTES = 1 << 20;
 /** Batches of one body a worker may be behind by before the body waits for it. */
 export const MAX_BATCHES_IN_FLIGHT = 2;
-/** Spare batch buffers kept for reuse, over all bodies. */
-const SPARE_BATCHES = 8;
+/** Spare batch buffers kept for reuse, over all bodies: what one body uses at most. */
+const SPARE_BATCHES = MAX_BATCHES_IN_FLIGHT + 1;
+/**
+ * The worker's V8 heap: it holds a hash object per body and the messages in flight, so small generations keep
+ * its memory small (left to the defaults, its young generation alone grows to tens of MB before it is collected).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
 
 // The worker: one hash per job id, fed batches in order; each batch is handed back once hashed. Plain
 // JavaScript evaluated as the worker's script, so it runs the same from `dist/` and from the sources.
@@ -69,7 +74,7 @@ class HashThread {
     private readonly pool: HashPool,
     onExit: (thread: HashThread) => void,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: WORKER_LIMITS });
     this.worker.unref();
     this.worker.on("message", (m: FromWorker) => {
       const job = this.jobs.get(m.id);
