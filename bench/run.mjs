@@ -4,7 +4,8 @@
 //   64 MiB GET and PUT: MB/s (PUT both with UNSIGNED-PAYLOAD and with a signed SHA-256 that s3gate verifies),
 //   the targets taking turns
 //   s3gate's peak RSS during the large transfers
-//   Paired 1 KiB GETs and 64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
+//   Paired 1 KiB GETs (and a reference: the bare proxy plus only the SHA-256 of SigV4 verify and re-sign) and
+//   64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
 //   core (backend and load on another), so both see the same machine at the same moment, and what each moved per
 //   CPU-second it used: that ratio is the inverse ratio of their CPU per request or per byte, whichever process
 //   the scheduler favoured, and does not move with the machine's speed from one run to the next (Linux, taskset,
@@ -181,7 +182,8 @@ function wrkAsync(port, headers, concurrency, cpus) {
     const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    child.once("exit", () => {
+    // "close", not "exit": the process can exit before its output has all been read.
+    child.once("close", () => {
       const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
       if (/Non-2xx or 3xx responses/.test(out) || m === null) reject(new Error(`wrk on ${port}: ${out}`));
       else resolve(Number(m[1]));
@@ -313,13 +315,13 @@ function share(runs, gateKey, bareKey) {
  * Two lines per paired measurement: each run's figures and the median share of s3gate to bare; then what each
  * moved per CPU-second it used (the CPU cost itself, whichever process the scheduler favoured).
  */
-function pairedLine(label, runs, unit, digits = 0) {
-  const list = (key) => runs.map((r) => r[key].toFixed(digits)).join("/");
+function pairedLine(label, runs, unit, name = "s3gate") {
+  const list = (key) => runs.map((r) => r[key].toFixed(0)).join("/");
   return (
-    `${label}: bare ${list("bare")} ${unit}, s3gate ${list("gate")} ${unit}; s3gate/bare ${share(runs, "gate", "bare")}\n` +
-    `${"".padEnd(label.length)}  per CPU-second: bare ${list("bareCpu")}, s3gate ${list("gateCpu")} ` +
+    `${label}: bare ${list("bare")} ${unit}, ${name} ${list("gate")} ${unit}; ${name}/bare ${share(runs, "gate", "bare")}\n` +
+    `${"".padEnd(label.length)}  per CPU-second: bare ${list("bareCpu")}, ${name} ${list("gateCpu")} ` +
     `${unit.replace("/s", "")}; ` +
-    `s3gate/bare ${share(runs, "gateCpu", "bareCpu")}`
+    `${name}/bare ${share(runs, "gateCpu", "bareCpu")}`
   );
 }
 
@@ -400,6 +402,20 @@ async function main() {
     const trio = await startPaired(nodeFlags);
     console.log(`\nPaired on one shared core (CPU 0; backend and load on CPU 1), ${SECONDS}s per run:`);
     console.log(pairedLine("1 KiB GET (wrk c=32 each)", await pairedSmallGets(trio, 5), "req/s"));
+    // The ceiling of any verify-and-re-sign proxy on Node's crypto: the bare proxy plus the six SHA-256 alone.
+    const hashesOnly = await start(
+      [join(here, "bare-proxy.mjs"), String(trio.backend.port), "--sigv4-hashes"],
+      {},
+      "0",
+    );
+    console.log(
+      pairedLine(
+        "1 KiB GET, the bare proxy + only the six SHA-256 of a SigV4 verify and re-sign",
+        await pairedSmallGets({ bare: trio.bare, gate: hashesOnly }, 3),
+        "req/s",
+        "hashes-only",
+      ),
+    );
     for (const { label, runs } of await pairedBigTransfers(trio, 3))
       console.log(pairedLine(label, runs, "MB/s"));
     killChildren();
