@@ -29,6 +29,8 @@ export interface Gateway {
   readonly iam: Iam;
   /** True when the data plane serves HTTPS. */
   readonly tls: boolean;
+  /** Threads hashing large bodies (`S3GATE_HASH_THREADS`, `auto` resolved). */
+  readonly hashThreads: number;
   /**
    * Begins shutdown while still accepting connections: /readyz answers 503, responses carry `Connection: close`
    * and idle keep-alive connections are closed.
@@ -148,6 +150,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     logger,
     iam,
     tls: tls !== undefined,
+    hashThreads: hashPool.size,
     drain() {
       draining = true;
       beginDrain(dataServer);

@@ -240,7 +240,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "S3GATE_HASH_THREADS",
     default: "auto",
     parse: hashThreads,
-    doc: "Worker threads that compute the SHA-256 and Content-MD5 of bodies of 4 MiB or more while the main thread forwards them (`auto`: 1 when s3gate may run on two CPUs or more by its CPU affinity, else 0; `0`: hash on the main thread).",
+    doc: "Worker threads that compute the SHA-256 and Content-MD5 of bodies of 4 MiB or more while the main thread forwards them (`auto`: 1 when s3gate may use two CPUs or more, by its CPU affinity and its cgroup CPU limit, else 0; `0`: hash on the main thread).",
   },
   {
     key: "listBucketsFilter",

@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
     data: `${gateway.data.address}:${gateway.data.port}`,
     admin: `${gateway.admin.address}:${gateway.admin.port}`,
     tls: gateway.tls,
+    hashThreads: gateway.hashThreads,
     config: describeConfig(config),
   });
   announce(command, config, gateway);

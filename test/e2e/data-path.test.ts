@@ -233,7 +233,8 @@ describe("payload integrity", () => {
   });
 
   it("stores a body that matches its signed SHA-256", async () => {
-    // Large enough for its SHA-256 to be computed on the hashing thread.
+    // Large enough for its SHA-256 to be computed on the hashing thread (the rig starts one).
+    expect(rig.gateway.hashThreads).toBe(1);
     const body = randomBytes(5 * 1024 * 1024 + 7);
     const head = await signRequest({
       method: "PUT",
