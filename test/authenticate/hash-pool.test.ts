@@ -12,7 +12,7 @@ import {
   cgroupCpuLimit,
 } from "../../src/authenticate/hash-pool.js";
 import type { RunningDigest } from "../../src/authenticate/checksums.js";
-import type { AuthParams } from "../../src/authenticate/parse-auth.js";
+import { authParams as params } from "../helpers/auth-params.js";
 import { parseRequestHead } from "../../src/request.js";
 
 const pools: HashPool[] = [];
@@ -146,22 +146,6 @@ const OTHER_SHA = createHash("sha256").update("other").digest("hex");
 const OTHER_MD5 = createHash("md5").update("other").digest("base64");
 const SMALL = pattern(OFFLOAD_MIN_BYTES - 1);
 const SMALL_SHA = createHash("sha256").update(SMALL).digest("hex");
-
-function params(payloadHash: string): AuthParams {
-  return {
-    authType: "REST-HEADER",
-    accessKeyId: "AKID",
-    amzDate: "20260101T000000Z",
-    date: "20260101",
-    region: "us-east-1",
-    service: "s3",
-    scope: "20260101/us-east-1/s3/aws4_request",
-    signedHeaders: ["host"],
-    signature: "a".repeat(64),
-    payloadHash,
-    signatureAgeMs: 0,
-  };
-}
 
 /** What the verified body let through, and how it ended. */
 async function forward(

@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readBody, requestPayload, type Payload } from "../../src/authenticate/index.js";
-import type { AuthParams } from "../../src/authenticate/parse-auth.js";
+import { authParams as params } from "../helpers/auth-params.js";
 import { parseChunkLine } from "../../src/authenticate/chunk-line.js";
 import { parseDeclaredTrailer, parseTrailerLine } from "../../src/authenticate/trailer.js";
 import { CHECKSUM_ALGORITHMS, decodeDigest } from "../../src/authenticate/checksums.js";
@@ -15,22 +15,6 @@ const EMPTY = createHash("sha256").digest("hex");
 const HELLO = Buffer.from("hello world");
 const HELLO_SHA = createHash("sha256").update(HELLO).digest("hex");
 const HELLO_MD5 = createHash("md5").update(HELLO).digest("base64");
-
-function params(payloadHash: string, authType: AuthParams["authType"] = "REST-HEADER"): AuthParams {
-  return {
-    authType,
-    accessKeyId: "AKID",
-    amzDate: "20260101T000000Z",
-    date: "20260101",
-    region: "us-east-1",
-    service: "s3",
-    scope: "20260101/us-east-1/s3/aws4_request",
-    signedHeaders: ["host"],
-    signature: "a".repeat(64),
-    payloadHash,
-    signatureAgeMs: 0,
-  };
-}
 
 interface Row {
   readonly name: string;
