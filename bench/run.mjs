@@ -8,8 +8,8 @@
 //   64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
 //   core (backend and load on another), so both see the same machine at the same moment, and what each moved per
 //   CPU-second it used: that ratio is the inverse ratio of their CPU per request or per byte, whichever process
-//   the scheduler favoured, and does not move with the machine's speed from one run to the next (Linux, taskset,
-//   wrk)
+//   the scheduler favoured (Linux, taskset, wrk). It is steadier than the ratio of rates, not immune to the
+//   machine's state (likely because how much a proxy reads per socket read follows the scheduling)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
