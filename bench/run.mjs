@@ -80,15 +80,19 @@ async function smallGets(port, headers, concurrency) {
 const BIG_BODY = Buffer.alloc(BIG, 0x63);
 const BIG_SHA = createHash("sha256").update(BIG_BODY).digest("hex");
 
+/** The path of a 64 MiB GET or PUT. */
+const bigPath = (method) => (method === "GET" ? "/bench/big" : "/bench/upload");
+
+/** Request options of a 64 MiB GET, or of a PUT of `upload` (64 MiB, sent with its Content-Length). */
+const bigRequest = (method, headers, upload) =>
+  method === "PUT"
+    ? { path: bigPath(method), method, headers: { ...headers, "content-length": String(BIG) }, body: upload }
+    : { path: bigPath(method), method, headers, body: null };
+
 /** MB/s of one 64 MiB transfer through `pool`. */
 async function bigTransfer(pool, method, headers) {
   const t = performance.now();
-  const { statusCode, body } = await pool.request({
-    path: method === "GET" ? "/bench/big" : "/bench/upload",
-    method,
-    headers: method === "PUT" ? { ...headers, "content-length": String(BIG) } : headers,
-    body: method === "PUT" ? BIG_BODY : null,
-  });
+  const { statusCode, body } = await pool.request(bigRequest(method, headers, BIG_BODY));
   let n = 0;
   for await (const chunk of body) n += chunk.length;
   if (statusCode !== 200) throw new Error(`${method} status ${statusCode}`);
@@ -97,9 +101,9 @@ async function bigTransfer(pool, method, headers) {
 }
 
 const BIG_MODES = [
-  ["get64", "GET", "/bench/big", "UNSIGNED-PAYLOAD"],
-  ["putUnsigned", "PUT", "/bench/upload", "UNSIGNED-PAYLOAD"],
-  ["putSha", "PUT", "/bench/upload", BIG_SHA],
+  ["get64", "GET", "UNSIGNED-PAYLOAD"],
+  ["putUnsigned", "PUT", "UNSIGNED-PAYLOAD"],
+  ["putSha", "PUT", BIG_SHA],
 ];
 
 /**
@@ -113,7 +117,9 @@ async function bigTransfers(targets, results, runs = 5) {
   const headers = await Promise.all(
     targets.map(([, port]) =>
       Promise.all(
-        BIG_MODES.map(([, method, path, payloadHash]) => signedHeaders(port, { method, path, payloadHash })),
+        BIG_MODES.map(([, method, payloadHash]) =>
+          signedHeaders(port, { method, path: bigPath(method), payloadHash }),
+        ),
       ),
     ),
   );
@@ -259,10 +265,7 @@ async function streamFor(port, method, headers, seconds) {
   try {
     while (!controller.signal.aborted) {
       const { statusCode, body } = await pool.request({
-        path: method === "GET" ? "/bench/big" : "/bench/upload",
-        method,
-        headers: method === "PUT" ? { ...headers, "content-length": String(BIG) } : headers,
-        body: method === "PUT" ? upload() : null,
+        ...bigRequest(method, headers, method === "PUT" ? upload() : null),
         signal: controller.signal,
       });
       for await (const chunk of body) if (method === "GET") bytes += chunk.length;
@@ -286,7 +289,7 @@ async function pairedBigTransfers({ bare, gate }, rounds) {
   ];
   const results = [];
   for (const [method, payloadHash, label] of modes) {
-    const path = method === "GET" ? "/bench/big" : "/bench/upload";
+    const path = bigPath(method);
     const bareHeaders = await signedHeaders(bare.port, { method, path, payloadHash });
     const gateHeaders = await signedHeaders(gate.port, { method, path, payloadHash });
     const runs = [];
@@ -308,7 +311,7 @@ async function pairedBigTransfers({ bare, gate }, rounds) {
 function share(runs, gateKey, bareKey) {
   const shares = runs.map((r) => r[gateKey] / r[bareKey]).sort((a, b) => a - b);
   const pct = (x) => (100 * x).toFixed(1);
-  return `median ${pct(shares[Math.floor(shares.length / 2)])}% (range ${pct(shares[0])}–${pct(shares.at(-1))}%)`;
+  return `median ${pct(median(shares))}% (range ${pct(shares[0])}–${pct(shares.at(-1))}%)`;
 }
 
 /**
