@@ -126,9 +126,9 @@ export function requestPayload(
 
 const NO_CHANGES: ReadonlyMap<string, string | undefined> = new Map();
 
-/** Large bodies (by their declared length) are hashed on the pool's threads; the rest inline. */
+/** Large bodies (by declared length) are hashed by the pool (inline when it has no thread); the rest inline. */
 function hashSource(pool: HashPool | undefined, contentLength: string | undefined): HashSource {
-  if (pool === undefined || pool.size === 0 || contentLength === undefined) return inlineHash;
+  if (pool === undefined || contentLength === undefined) return inlineHash;
   return Number(contentLength) >= OFFLOAD_MIN_BYTES ? (algorithm) => pool.running(algorithm) : inlineHash;
 }
 
