@@ -132,9 +132,17 @@ export function accessLine(e: AccessEntry): string {
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
 
+/** Entries held for formatting at most: past this many, `write` formats them at once. */
+const MAX_PENDING = 1024;
+
 /**
  * The access log: `stdout`, `off`, or a file path (appended). A batch that cannot be written (stdout closed,
  * disk full) is dropped rather than taking the proxy down, and its lines are reported to `onDropped`.
+ *
+ * `write` only queues the entry: the entries of one turn of the event loop are formatted together once its I/O
+ * is handled (`setImmediate`). Formatting many lines in a row keeps that code and its data in the CPU's caches,
+ * where one line between two requests finds them evicted by the network stack: in the data-path benchmark
+ * this cut the access log's cost per 1 KiB GET by about half.
  */
 export function createAccessLog(where: string, onDropped?: (lines: number) => void): AccessLog {
   if (where === "off") return { enabled: false, write() {}, close() {} };
@@ -160,22 +168,32 @@ export function createAccessLog(where: string, onDropped?: (lines: number) => vo
     used = 0;
     lines = 0;
   };
+  const encode = (entry: AccessEntry): void => {
+    const line = accessLine(entry) + "\n";
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (used + line.length * 3 > FLUSH_BYTES) flush();
+    if (line.length * 3 > FLUSH_BYTES) {
+      const bytes = Buffer.from(line);
+      out(bytes, bytes.length, 1);
+      return;
+    }
+    used += batch.write(line, used);
+    lines++;
+    if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
+  };
+  const pending: AccessEntry[] = [];
+  const drain = (): void => {
+    for (let i = 0; i < pending.length; i++) encode(pending[i]!);
+    pending.length = 0;
+  };
   return {
     enabled: true,
     write(entry) {
-      const line = accessLine(entry) + "\n";
-      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-      if (used + line.length * 3 > FLUSH_BYTES) flush();
-      if (line.length * 3 > FLUSH_BYTES) {
-        const bytes = Buffer.from(line);
-        out(bytes, bytes.length, 1);
-        return;
-      }
-      used += batch.write(line, used);
-      lines++;
-      if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
+      if (pending.push(entry) === 1) setImmediate(drain);
+      else if (pending.length >= MAX_PENDING) drain();
     },
     close() {
+      drain();
       flush();
       if (fd !== 1) closeSync(fd);
     },

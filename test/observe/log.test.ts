@@ -178,6 +178,32 @@ describe("createAccessLog", () => {
     expect(dropped).toEqual([3, 1, 1]);
   });
 
+  it("formats queued lines once the event loop turns, and writes them within the flush interval", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+    const log = createAccessLog(path);
+    log.write(base);
+    log.write({ ...base, requestId: "2" });
+    expect(readFileSync(path, "utf8")).toBe("");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(readFileSync(path, "utf8")).toBe(
+      JSON.stringify(base) + "\n" + JSON.stringify({ ...base, requestId: "2" }) + "\n",
+    );
+    log.close();
+  });
+
+  it("holds at most 1,024 entries unformatted: more within one turn are formatted and written at once", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+    const log = createAccessLog(path);
+    for (let i = 0; i < 1023; i++) log.write(base);
+    expect(readFileSync(path, "utf8")).toBe("");
+    log.write(base);
+    // 1,024 lines of about 400 bytes overflow the 64 KiB batch several times while being formatted.
+    const written = readFileSync(path, "utf8").split("\n").length - 1;
+    expect(written).toBeGreaterThan(0);
+    log.close();
+    expect(readFileSync(path, "utf8").split("\n").length - 1).toBe(1024);
+  });
+
   it("is disabled and writes nothing when off", () => {
     const log = createAccessLog("off");
     expect(log.enabled).toBe(false);
