@@ -4,6 +4,8 @@
  * `x-amz-decoded-content-length`, and the declared digests computed over the decoded bytes. The last decoded
  * piece is held back until every check has passed, so an upstream request with the decoded Content-Length is
  * never completed with bytes that failed one: on a failure the stream errors and the upstream request aborts.
+ * With a hashing thread ({@link AwsChunkedOptions.chunkDigests}), each chunk's SHA-256 is computed there and its
+ * signature verified when that answer comes; the last piece still waits for every chunk's verification.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
@@ -17,6 +19,7 @@ import { MAX_CHUNK_LINE_BYTES, parseChunkLine } from "./chunk-line.js";
 import { chunkStringToSign, trailerSha256, trailerStringToSign } from "./chunk-signature.js";
 import { checksumCheck, type DigestSet } from "./digest-checks.js";
 import { CHECKSUM_ALGORITHMS, type RunningDigest } from "./checksums.js";
+import type { ChunkDigests } from "./hash-pool.js";
 import { parseTrailerLine } from "./trailer.js";
 
 /** What the chained signatures start from: the signing key, the seed signature and its date and scope. */
@@ -36,6 +39,8 @@ export interface AwsChunkedOptions {
   readonly decodedLength: number;
   /** Digests declared in headers (Content-MD5, `x-amz-checksum-*`); the trailer's checksum is added to them. */
   readonly digests: DigestSet;
+  /** Signed modes: the chunks' SHA-256 computed on a hashing thread; inline when absent. */
+  readonly chunkDigests?: ChunkDigests | undefined;
 }
 
 const enum State {
@@ -70,6 +75,12 @@ export class AwsChunkedDecoder extends Transform {
   #trailerSignature: string | undefined;
   /** The declared trailer's checksum, computed as the data streams (its value arrives at the end). */
   readonly #trailerDigest: RunningDigest | undefined;
+  /** Chunk signatures whose verification waits on the hashing thread. */
+  #unverified = 0;
+  /** The first of them that failed. */
+  #verifyFailure: Error | undefined;
+  /** Called when the last unverified chunk is settled (`_flush` waits for it). */
+  #onVerified: (() => void) | undefined;
 
   constructor(opts: AwsChunkedOptions) {
     super({ highWaterMark: 1 << 20 });
@@ -82,12 +93,15 @@ export class AwsChunkedDecoder extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     noteRelayed(chunk.length);
     try {
+      if (this.#verifyFailure !== undefined) throw this.#verifyFailure;
       this.#consume(chunk);
     } catch (err) {
       done(err as Error);
       return;
     }
-    done();
+    const wait = this.#opts.chunkDigests?.backlog();
+    if (wait === undefined) done();
+    else void wait.then(() => done());
   }
 
   override _flush(done: TransformCallback): void {
@@ -95,10 +109,23 @@ export class AwsChunkedDecoder extends Transform {
       done(new S3Error("IncompleteBody", "The aws-chunked body ended before its final chunk and trailers."));
       return;
     }
-    this.#opts.digests.verify().then(
-      () => done(null, this.#held),
-      (err: unknown) => done(err as Error),
-    );
+    new Promise<void>((resolve) => {
+      if (this.#unverified === 0) resolve();
+      else this.#onVerified = resolve;
+    })
+      .then(() => {
+        if (this.#verifyFailure !== undefined) throw this.#verifyFailure;
+        return this.#opts.digests.verify();
+      })
+      .then(
+        () => done(null, this.#held),
+        (err: unknown) => done(err as Error),
+      );
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    this.#opts.chunkDigests?.dispose();
+    done(err);
   }
 
   #consume(buf: Buffer): void {
@@ -109,6 +136,7 @@ export class AwsChunkedDecoder extends Transform {
           const n = Math.min(this.#remaining, buf.length - pos);
           const piece = buf.subarray(pos, pos + n);
           this.#chunkHash?.update(piece);
+          this.#opts.chunkDigests?.update(piece);
           this.#opts.digests.update(piece);
           this.#trailerDigest?.update(piece);
           this.#emit(piece);
@@ -122,7 +150,7 @@ export class AwsChunkedDecoder extends Transform {
           pos++;
           if (++this.#crlf === 2) {
             this.#crlf = 0;
-            this.#endChunk(this.#chunkHash?.digest("hex"));
+            this.#endDataChunk();
             this.#state = State.ChunkLine;
           }
           break;
@@ -169,10 +197,14 @@ export class AwsChunkedDecoder extends Transform {
     if (size > 0) {
       this.#remaining = size;
       this.#decoded += size;
-      this.#chunkHash = this.#opts.signing === undefined ? undefined : createHash("sha256");
+      this.#chunkHash =
+        this.#opts.signing === undefined || this.#opts.chunkDigests !== undefined
+          ? undefined
+          : createHash("sha256");
       this.#state = State.ChunkData;
       return;
     }
+    this.#opts.chunkDigests?.flush();
     this.#endChunk(EMPTY_SHA256);
     if (this.#decoded !== this.#opts.decodedLength) {
       throw new S3Error(
@@ -181,6 +213,33 @@ export class AwsChunkedDecoder extends Transform {
       );
     }
     this.#state = this.#opts.trailer === undefined ? State.FinalCrlf : State.Trailer;
+  }
+
+  /** A data chunk has ended: its signature is verified now, or once the hashing thread answers its SHA-256. */
+  #endDataChunk(): void {
+    const digests = this.#opts.chunkDigests;
+    if (digests === undefined) {
+      this.#endChunk(this.#chunkHash?.digest("hex"));
+      return;
+    }
+    // The chain goes on from the signature the chunk claims: once every chunk's own check has passed, each
+    // link of the chain has been verified, whatever order the answers came in.
+    const signing = this.#opts.signing!;
+    const previous = this.#previousSignature!;
+    const provided = this.#chunkSignature!;
+    this.#previousSignature = provided;
+    this.#unverified++;
+    digests
+      .cut()
+      .then((hex) => this.#verify(chunkStringToSign(signing.amzDate, signing.scope, previous, hex), provided))
+      .catch((err: unknown) => {
+        if (this.#verifyFailure === undefined) this.#verifyFailure = err as Error;
+        // Fail at once (the upstream request aborts now), not only when the body ends.
+        this.destroy(this.#verifyFailure);
+      })
+      .finally(() => {
+        if (--this.#unverified === 0) this.#onVerified?.();
+      });
   }
 
   /** Verifies the signature of the chunk just read (signed modes) and chains it. */

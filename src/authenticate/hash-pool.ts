@@ -8,6 +8,10 @@
  * and if a worker fails, every digest it was computing fails (the upload is refused with InternalError, never
  * committed).
  * A body may be ahead of its hash by at most {@link MAX_BATCHES_IN_FLIGHT} batches; beyond that the body waits.
+ *
+ * An aws-chunked body's chunks are hashed the same way, as one job: the main thread marks where each chunk
+ * ends ({@link ChunkDigests.cut}), the batch carries the marks, and the worker answers each chunk's SHA-256
+ * with the batch. Chunks of any size thus cost one message per megabyte, not one per chunk.
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
@@ -39,8 +43,23 @@ parentPort.on("message", (m) => {
   let h = jobs.get(m.id);
   if (h === undefined) { h = createHash(m.algorithm); jobs.set(m.id, h); }
   if (m.op === "data") {
-    h.update(new Uint8Array(m.buffer, 0, m.length));
-    parentPort.postMessage({ op: "ack", id: m.id, buffer: m.buffer }, [m.buffer]);
+    const bytes = new Uint8Array(m.buffer, 0, m.length);
+    let hexes;
+    if (m.cuts !== undefined) {
+      hexes = [];
+      let start = 0;
+      for (const cut of m.cuts) {
+        h.update(bytes.subarray(start, cut));
+        hexes.push(h.digest("hex"));
+        h = createHash(m.algorithm);
+        jobs.set(m.id, h);
+        start = cut;
+      }
+      h.update(bytes.subarray(start));
+    } else {
+      h.update(bytes);
+    }
+    parentPort.postMessage({ op: "ack", id: m.id, buffer: m.buffer, hexes }, [m.buffer]);
   } else {
     jobs.delete(m.id);
     parentPort.postMessage({ op: "digest", id: m.id, hex: h.digest("hex") });
@@ -54,11 +73,18 @@ interface DataMessage {
   readonly algorithm: string;
   readonly buffer: ArrayBuffer;
   readonly length: number;
+  /** Offsets in this batch where a segment (a chunk) ends, ascending: its digest comes back with the ack. */
+  readonly cuts: number[] | undefined;
 }
 type ToWorker =
   DataMessage | { readonly op: "end" | "cancel"; readonly id: number; readonly algorithm: string };
 type FromWorker =
-  | { readonly op: "ack"; readonly id: number; readonly buffer: ArrayBuffer }
+  | {
+      readonly op: "ack";
+      readonly id: number;
+      readonly buffer: ArrayBuffer;
+      readonly hexes: string[] | undefined;
+    }
   | { readonly op: "digest"; readonly id: number; readonly hex: string };
 
 /** Reads a file's text, or `undefined` when it cannot be read. */
@@ -111,7 +137,7 @@ class HashThread {
       const job = this.jobs.get(m.id);
       if (m.op === "ack") {
         this.pool.recycle(m.buffer);
-        job?.acked();
+        job?.acked(m.hexes);
       } else {
         this.jobs.delete(m.id);
         job?.finished(Buffer.from(m.hex, "hex"));
@@ -134,15 +160,40 @@ class HashThread {
   }
 }
 
-/** A running digest computed on a worker thread. */
-class OffloadedHash implements RunningDigest {
+/**
+ * The SHA-256 of each chunk of a body, computed on a worker thread: `update` with the chunk's bytes, `cut` where
+ * it ends. The answers come in order; `flush` sends the marks still batched (after the last chunk).
+ */
+export interface ChunkDigests {
+  update(data: Buffer): void;
+  /** Ends the current chunk: resolves with the SHA-256 (hex) of the bytes since the previous cut. */
+  cut(): Promise<string>;
+  /** Sends what is batched, so every cut is answered. */
+  flush(): void;
+  /** A promise while the thread is too far behind the body, to wait on. */
+  backlog(): Promise<void> | undefined;
+  /** Gives up the job: cuts not yet answered are rejected. */
+  dispose(): void;
+}
+
+interface Waiter<T> {
+  readonly resolve: (value: T) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** A running digest, or the digests of a body's chunks, computed on a worker thread. */
+class OffloadedHash implements RunningDigest, ChunkDigests {
   #batch: Buffer | undefined;
   #used = 0;
   #inFlight = 0;
   #ended = false;
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
-  #result: { resolve: (d: Buffer) => void; reject: (e: Error) => void } | undefined;
+  #result: Waiter<Buffer> | undefined;
+  /** Cut offsets in the batch being filled. */
+  #cuts: number[] | undefined;
+  /** Cuts not answered yet, in order: those of batches sent, then those of the batch being filled. */
+  readonly #cutWaiters: Waiter<string>[] = [];
 
   constructor(
     private readonly pool: HashPool,
@@ -169,6 +220,19 @@ class OffloadedHash implements RunningDigest {
     return new Promise((resolve) => (this.#wake = resolve));
   }
 
+  cut(): Promise<string> {
+    if (this.#ended) throw new Error("cut after digest");
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    (this.#cuts ??= []).push(this.#used);
+    return new Promise((resolve, reject) => this.#cutWaiters.push({ resolve, reject }));
+  }
+
+  flush(): void {
+    if (this.#failure === undefined && !this.#ended && (this.#used > 0 || this.#cuts !== undefined)) {
+      this.#send();
+    }
+  }
+
   digest(): Promise<Buffer> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#ended) throw new Error("digest called twice");
@@ -181,6 +245,7 @@ class OffloadedHash implements RunningDigest {
   dispose(): void {
     if (this.#batch !== undefined) this.pool.recycle(this.#batch.buffer as ArrayBuffer);
     this.#batch = undefined;
+    this.#rejectCuts(new Error("the body was given up"));
     if (this.#ended || this.#failure !== undefined) return;
     this.#ended = true;
     this.thread.jobs.delete(this.id);
@@ -188,22 +253,29 @@ class OffloadedHash implements RunningDigest {
   }
 
   #send(): void {
-    const batch = this.#batch!;
+    const batch = (this.#batch ??= this.pool.batch());
     this.thread.post({
       op: "data",
       id: this.id,
       algorithm: this.algorithm,
       buffer: batch.buffer as ArrayBuffer,
       length: this.#used,
+      cuts: this.#cuts,
     });
     this.#batch = undefined;
     this.#used = 0;
+    this.#cuts = undefined;
     this.#inFlight++;
   }
 
-  acked(): void {
+  acked(hexes: string[] | undefined): void {
     this.#inFlight--;
+    if (hexes !== undefined) for (const hex of hexes) this.#cutWaiters.shift()?.resolve(hex);
     if (this.#inFlight < MAX_BATCHES_IN_FLIGHT) this.#resume();
+  }
+
+  #rejectCuts(cause: Error): void {
+    for (const w of this.#cutWaiters.splice(0)) w.reject(cause);
   }
 
   finished(digest: Buffer): void {
@@ -213,6 +285,7 @@ class OffloadedHash implements RunningDigest {
   failed(cause: Error): void {
     this.#failure = cause;
     this.#result?.reject(this.#failure);
+    this.#rejectCuts(cause);
     this.#resume();
   }
 
@@ -237,6 +310,16 @@ export class HashPool {
   /** A digest of `algorithm` (a `createHash` name) computed on the least busy thread. */
   running(algorithm: string): RunningDigest {
     if (this.#closed || this.size === 0) return inlineHash(algorithm);
+    return this.#job(algorithm);
+  }
+
+  /** The SHA-256 of each chunk of a body, on the least busy thread; `undefined` when the pool hashes inline. */
+  chunkDigests(): ChunkDigests | undefined {
+    if (this.#closed || this.size === 0) return undefined;
+    return this.#job("sha256");
+  }
+
+  #job(algorithm: string): OffloadedHash {
     let best = 0;
     for (let i = 0; i < this.size; i++) {
       const t = (this.#threads[i] ??= this.#spawn(i));

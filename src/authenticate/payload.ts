@@ -61,7 +61,7 @@ export interface PayloadAuth {
 export interface PayloadOptions {
   /** Whether `x-amz-checksum-*` headers describe this body (false for CompleteMultipartUpload). */
   readonly checksumHeaders: boolean;
-  /** Hashing threads for the SHA-256 and Content-MD5 of large plain bodies; inline when absent. */
+  /** Hashing threads for large bodies: a plain body's SHA-256 and Content-MD5, an aws-chunked body's chunks. */
   readonly hashPool?: HashPool | undefined;
 }
 
@@ -196,6 +196,7 @@ function streamingPayload(
     trailer,
     decodedLength: Number(decoded),
     digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders)),
+    chunkDigests: signed && Number(decoded) >= OFFLOAD_MIN_BYTES ? opts.hashPool?.chunkDigests() : undefined,
   });
   const rest = encodings.filter((e) => e !== AWS_CHUNKED);
   const headerChanges = new Map<string, string | undefined>([

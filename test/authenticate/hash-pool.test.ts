@@ -14,6 +14,7 @@ import {
 import type { RunningDigest } from "../../src/authenticate/checksums.js";
 import { authParams as params } from "../helpers/auth-params.js";
 import { parseRequestHead } from "../../src/request.js";
+import { encodeAwsChunked, serialize, type Encoded } from "./chunked-encoder.js";
 
 const pools: HashPool[] = [];
 afterAll(async () => {
@@ -138,6 +139,60 @@ describe("HashPool digests", () => {
   });
 });
 
+describe("HashPool chunk digests", () => {
+  const KiB = 1024;
+  it.each([
+    ["chunks of 64 KiB", Array.from({ length: 40 }, () => 64 * KiB), 16 * KiB],
+    ["chunks ending where batches end", Array.from({ length: 5 }, () => BATCH_BYTES / 2), 64 * KiB],
+    ["a chunk longer than three batches", [3 * BATCH_BYTES + 5, 7], 100_003],
+    ["an empty chunk between two", [5, 0, 5], 4],
+    ["many small chunks in one batch", Array.from({ length: 3000 }, (_, i) => 100 + (i % 7)), 1000],
+    ["one chunk", [8 * KiB], 8 * KiB],
+  ] as const)("%s", async (_name, sizes, piece) => {
+    const p = pool(1);
+    const digests = p.chunkDigests()!;
+    const chunks = sizes.map((size, i) => pattern(size, i + 1));
+    const answers: Promise<string>[] = [];
+    for (const chunk of chunks) {
+      for (const part of pieces(chunk, piece)) {
+        digests.update(part);
+        await digests.backlog();
+      }
+      answers.push(digests.cut());
+    }
+    digests.flush();
+    expect(await Promise.all(answers)).toEqual(
+      chunks.map((c) => createHash("sha256").update(c).digest("hex")),
+    );
+    digests.dispose();
+    expect(p.active).toBe(0);
+  });
+
+  it.each([
+    ["the thread dies", /hash worker exited/],
+    ["the body is given up", /given up/],
+  ] as const)("rejects the chunks not yet answered when %s", async (name, reason) => {
+    const p = pool(1);
+    const digests = p.chunkDigests()!;
+    digests.update(pattern(10));
+    const first = digests.cut();
+    digests.update(pattern(20));
+    const second = digests.cut();
+    if (name === "the thread dies") await p.workerAt(0)!.terminate();
+    else digests.dispose();
+    await expect(first).rejects.toThrow(reason);
+    await expect(second).rejects.toThrow(reason);
+    expect(p.active).toBe(0);
+  });
+
+  it("is not offered by a pool without threads, or closed", async () => {
+    const closed = pool(1);
+    await closed.close();
+    expect(closed.chunkDigests()).toBeUndefined();
+    expect(pool(0).chunkDigests()).toBeUndefined();
+  });
+});
+
 const HELLO = Buffer.from("hello world");
 const BIG = pattern(OFFLOAD_MIN_BYTES + 3 * BATCH_BYTES + 11);
 const BIG_SHA = createHash("sha256").update(BIG).digest("hex");
@@ -218,6 +273,114 @@ describe("large plain bodies verified on the pool", () => {
       return digest;
     };
     const { out, error } = await forward(BIG, BIG_SHA, {}, p);
+    expect(error).toMatch(/hash worker exited/);
+    expect(out.length).toBeLessThan(BIG.length);
+  });
+});
+
+const SIGNING = {
+  key: Buffer.alloc(32, 7),
+  seedSignature: "b".repeat(64),
+  amzDate: "20260101T000000Z",
+  scope: "20260101/us-east-1/s3/aws4_request",
+};
+
+/** What an aws-chunked signed body let through, and how it ended. */
+async function forwardChunked(
+  encoded: Encoded,
+  decodedLength: number,
+  hashPool: HashPool,
+): Promise<{ out: Buffer; error: string | undefined }> {
+  const wire = serialize(encoded);
+  const raw = [
+    "Host",
+    "h",
+    "content-length",
+    String(wire.length),
+    "content-encoding",
+    "aws-chunked",
+    "x-amz-decoded-content-length",
+    String(decodedLength),
+  ];
+  const parsed = parseRequestHead(
+    { method: "PUT", target: "/b/k", rawHeaders: raw, remoteAddress: "::1", secure: false },
+    0,
+  );
+  const req = Readable.from(pieces(wire, 65536)) as unknown as IncomingMessage;
+  const payload = requestPayload(
+    req,
+    parsed,
+    {
+      params: params("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+      signature: { key: SIGNING.key, signature: SIGNING.seedSignature },
+    },
+    { checksumHeaders: true, hashPool },
+  );
+  const out: Buffer[] = [];
+  try {
+    for await (const chunk of payload.body!) out.push(chunk as Buffer);
+    return { out: Buffer.concat(out), error: undefined };
+  } catch (err) {
+    return { out: Buffer.concat(out), error: (err as { code?: string }).code ?? String(err) };
+  }
+}
+
+/** `encoded` with one byte of chunk `index`'s data flipped (its signature left as it was). */
+function tamperChunk(encoded: Encoded, index: number): Encoded {
+  const frames = encoded.frames.map((f, i) => {
+    if (i !== index) return f;
+    const data = Buffer.from(f.data);
+    data[data.length >> 1]! ^= 1;
+    return { ...f, data };
+  });
+  return { ...encoded, frames };
+}
+
+describe("large aws-chunked signed bodies verified on the pool", () => {
+  const chunked = encodeAwsChunked(BIG, 64 * 1024, SIGNING);
+  const last = chunked.frames.length - 2;
+  it.each([
+    ["every chunk signed right", chunked, "ok", 1],
+    ["the first chunk altered", tamperChunk(chunked, 0), "SignatureDoesNotMatch", 1],
+    ["a middle chunk altered", tamperChunk(chunked, last >> 1), "SignatureDoesNotMatch", 1],
+    ["the last data chunk altered", tamperChunk(chunked, last), "SignatureDoesNotMatch", 1],
+    ["a body under the threshold (hashed inline)", encodeAwsChunked(SMALL, 64 * 1024, SIGNING), "ok", 0],
+    [
+      "a body under the threshold, a chunk altered",
+      tamperChunk(encodeAwsChunked(SMALL, 64 * 1024, SIGNING), 3),
+      "SignatureDoesNotMatch",
+      0,
+    ],
+  ] as const)("%s", async (_name, encoded, expected, offloaded) => {
+    const p = pool(1);
+    const chunkDigests = p.chunkDigests.bind(p);
+    let asked = 0;
+    p.chunkDigests = () => {
+      asked++;
+      return chunkDigests();
+    };
+    const body = Buffer.concat(encoded.frames.map((f) => f.data));
+    const { out, error } = await forwardChunked(encoded, body.length, p);
+    expect(asked).toBe(offloaded);
+    if (expected === "ok") {
+      expect(error).toBeUndefined();
+      expect(out.equals(body)).toBe(true);
+    } else {
+      expect(error).toBe(expected);
+      expect(out.length).toBeLessThan(body.length);
+    }
+    expect(p.active).toBe(0);
+  });
+
+  it("refuses the body when its hashing thread dies", async () => {
+    const p = pool(1);
+    const chunkDigests = p.chunkDigests.bind(p);
+    p.chunkDigests = () => {
+      const digests = chunkDigests();
+      void p.workerAt(0)!.terminate();
+      return digests;
+    };
+    const { out, error } = await forwardChunked(chunked, BIG.length, p);
     expect(error).toMatch(/hash worker exited/);
     expect(out.length).toBeLessThan(BIG.length);
   });

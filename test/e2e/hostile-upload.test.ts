@@ -30,6 +30,8 @@ let s3: S3Client;
 const BUCKET = "hostile-bucket";
 const OLD = Buffer.from("the old version");
 const DATA = randomBytes(3 * 1024 * 1024 + 5);
+/** Over the 4 MiB from which the rig's hashing thread computes the chunks' SHA-256. */
+const BIG_DATA = randomBytes(5 * 1024 * 1024 + 3);
 
 beforeAll(async () => {
   rig = await startRig();
@@ -90,13 +92,16 @@ interface Upload {
   bytes?: (b: Buffer) => Buffer;
   seedSignature?: string;
   extraHeaders?: Record<string, string>;
+  /** The object's bytes: DATA unless given. */
+  data?: Buffer;
 }
 
 /** Signs the head with @smithy/signature-v4, then encodes the body with signatures chained from its seed. */
 async function streamingUpload(u: Upload): Promise<{ status: number; body: string }> {
   const signed = u.mode !== "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
   const withTrailer = u.mode !== "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
-  const trailer = withTrailer ? (u.trailer ?? ["x-amz-checksum-crc32", crc32Base64(DATA)]) : undefined;
+  const data = u.data ?? DATA;
+  const trailer = withTrailer ? (u.trailer ?? ["x-amz-checksum-crc32", crc32Base64(data)]) : undefined;
   const date = new Date();
   const amzDate = date
     .toISOString()
@@ -105,7 +110,7 @@ async function streamingUpload(u: Upload): Promise<{ status: number; body: strin
   const headers: Record<string, string> = {
     "x-amz-content-sha256": u.mode,
     "content-encoding": "aws-chunked",
-    "x-amz-decoded-content-length": String(u.decodedLength ?? DATA.length),
+    "x-amz-decoded-content-length": String(u.decodedLength ?? data.length),
     ...(withTrailer ? { "x-amz-trailer": u.declaredTrailer ?? trailer![0] } : {}),
     ...u.extraHeaders,
   };
@@ -121,7 +126,7 @@ async function streamingUpload(u: Upload): Promise<{ status: number; body: strin
   });
   const auth = head.rawHeaders[head.rawHeaders.findIndex((h) => h.toLowerCase() === "authorization") + 1]!;
   const seed = /Signature=([0-9a-f]{64})/.exec(auth)![1]!;
-  const e = encodeAwsChunked(DATA, 64 * 1024, signed ? sig(seed) : undefined, trailer);
+  const e = encodeAwsChunked(data, 64 * 1024, signed ? sig(seed) : undefined, trailer);
   u.tamper?.(e);
   let body = serialize(e);
   if (u.bytes !== undefined) body = u.bytes(body);
@@ -175,6 +180,28 @@ const ROWS: Row[] = [
   {
     name: "a reordered chunk",
     upload: { mode: S, tamper: (e) => ([e.frames[5], e.frames[6]] = [e.frames[6]!, e.frames[5]!]) },
+    status: 403,
+    code: "SignatureDoesNotMatch",
+  },
+  {
+    name: "a tampered chunk (5 MiB: chunks hashed on the hashing thread)",
+    upload: { mode: S, data: BIG_DATA, tamper: (e) => flipByte(e, 20) },
+    status: 403,
+    code: "SignatureDoesNotMatch",
+  },
+  {
+    name: "a tampered last data chunk (signed trailer, 5 MiB: hashing thread)",
+    upload: { mode: ST, data: BIG_DATA, tamper: (e) => flipByte(e, e.frames.length - 2) },
+    status: 403,
+    code: "SignatureDoesNotMatch",
+  },
+  {
+    name: "a reordered chunk (5 MiB: hashing thread)",
+    upload: {
+      mode: S,
+      data: BIG_DATA,
+      tamper: (e) => ([e.frames[40], e.frames[41]] = [e.frames[41]!, e.frames[40]!]),
+    },
     status: 403,
     code: "SignatureDoesNotMatch",
   },
@@ -271,6 +298,20 @@ describe("hostile aws-chunked uploads are refused and never committed", () => {
     expect(res.status).toBe(row.status);
     expect(res.body).toContain(`<Code>${row.code}</Code>`);
     await expectNothingCommitted(key, before);
+  });
+
+  it.each([
+    ["3 MiB, hashed inline", DATA],
+    ["5 MiB, chunks hashed on the hashing thread", BIG_DATA],
+  ] as const)("an honest signed aws-chunked upload (%s) is stored byte-identical", async (_name, data) => {
+    expect(rig.gateway.hashThreads).toBe(1);
+    for (const mode of [S, ST]) {
+      const key = `honest-${data.length}-${mode}`;
+      const res = await streamingUpload({ mode, key, data });
+      expect(res.status, res.body).toBe(200);
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    }
   });
 
   it("an unsigned x-amz-* header in a presigned URL", async () => {
