@@ -1,6 +1,7 @@
 // What the data-path benchmarks share: the root key, starting the backend, the bare proxy and s3gate as child
-// processes (optionally pinned to CPUs), free ports, and SigV4 headers for a request.
+// processes (optionally pinned to CPUs), free ports, SigV4 headers for a request, and aws-chunked bodies.
 import { spawn } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -102,8 +103,14 @@ export async function startGate({ backendPort, dataDir, accessLog, nodeFlags = [
   return { child, port, admin };
 }
 
-/** SigV4 headers, host included, for `method path` on 127.0.0.1:`port` (UNSIGNED-PAYLOAD or a hex SHA-256). */
-export async function signedHeaders(port, { credentials = ROOT, method = "GET", path, payloadHash }) {
+/**
+ * SigV4 headers, host included, for `method path` on 127.0.0.1:`port` (UNSIGNED-PAYLOAD, a hex SHA-256 or a
+ * streaming mode), signing `headers` too.
+ */
+export async function signedHeaders(
+  port,
+  { credentials = ROOT, method = "GET", path, payloadHash, headers = {} },
+) {
   const signer = new SignatureV4({
     credentials,
     region: "us-east-1",
@@ -117,8 +124,72 @@ export async function signedHeaders(port, { credentials = ROOT, method = "GET", 
       hostname: "127.0.0.1",
       port,
       path,
-      headers: { host: `127.0.0.1:${port}`, "x-amz-content-sha256": payloadHash },
+      headers: { ...headers, host: `127.0.0.1:${port}`, "x-amz-content-sha256": payloadHash },
     }),
   );
   return signed.headers;
+}
+
+const EMPTY_SHA256 = createHash("sha256").digest("hex");
+const hmac = (key, s) => createHmac("sha256", key).update(s).digest();
+const sha256 = (b) => createHash("sha256").update(b).digest("hex");
+
+/** The SigV4 signing key of the root key's secret for `date` (us-east-1, s3). */
+export function rootSigningKey(date, secret = ROOT.secretAccessKey) {
+  let k = hmac("AWS4" + secret, date);
+  for (const part of ["us-east-1", "s3", "aws4_request"]) k = hmac(k, part);
+  return k;
+}
+
+/**
+ * aws-chunked framing of `data` in chunks of `chunkSize`: chunk signatures chained from the seed when `signing`
+ * ({ key, seed, amzDate, scope }) is given, then the optional trailer line (and its signature when signed).
+ */
+export function encodeAwsChunked(data, chunkSize, signing, trailer) {
+  const parts = [];
+  let prev = signing?.seed;
+  const line = (piece) => {
+    if (signing === undefined) return `${piece.length.toString(16)}\r\n`;
+    const s = hmac(
+      signing.key,
+      `AWS4-HMAC-SHA256-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${prev}\n${EMPTY_SHA256}\n${sha256(piece)}`,
+    ).toString("hex");
+    prev = s;
+    return `${piece.length.toString(16)};chunk-signature=${s}\r\n`;
+  };
+  for (let off = 0; off < data.length; off += chunkSize) {
+    const piece = data.subarray(off, off + chunkSize);
+    parts.push(Buffer.from(line(piece)), piece, Buffer.from("\r\n"));
+  }
+  parts.push(Buffer.from(line(Buffer.alloc(0))));
+  if (trailer !== undefined) {
+    parts.push(Buffer.from(`${trailer}\r\n`));
+    if (signing !== undefined) {
+      const t = hmac(
+        signing.key,
+        `AWS4-HMAC-SHA256-TRAILER\n${signing.amzDate}\n${signing.scope}\n${prev}\n${sha256(`${trailer}\n`)}`,
+      ).toString("hex");
+      parts.push(Buffer.from(`x-amz-trailer-signature:${t}\r\n`));
+    }
+  }
+  parts.push(Buffer.from("\r\n"));
+  return Buffer.concat(parts);
+}
+
+/** Headers and body of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD PUT of `data` to `path` on 127.0.0.1:`port`. */
+export async function chunkedUpload(port, path, data, chunkSize = 64 * 1024) {
+  const headers = await signedHeaders(port, {
+    method: "PUT",
+    path,
+    payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(data.length) },
+  });
+  const amzDate = headers["x-amz-date"];
+  const signing = {
+    key: rootSigningKey(amzDate.slice(0, 8)),
+    seed: /Signature=([0-9a-f]{64})/.exec(headers.authorization)[1],
+    amzDate,
+    scope: `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`,
+  };
+  return { headers, body: encodeAwsChunked(data, chunkSize, signing) };
 }

@@ -1,8 +1,8 @@
 // The data-path benchmark: one run measures the backend directly, through a bare undici pass-through proxy (the
 // baseline) and through s3gate, and prints the figures and the ratios. Run with `npm run bench`.
 //   1 KiB GET: req/s, p50 and p99 latency at concurrency 1 and 64 (wrk when installed, else a Node client)
-//   64 MiB GET and PUT: MB/s (PUT both with UNSIGNED-PAYLOAD and with a signed SHA-256 that s3gate verifies),
-//   the targets taking turns
+//   64 MiB GET and PUT: MB/s (PUT with UNSIGNED-PAYLOAD, with a signed SHA-256 that s3gate verifies, and
+//   aws-chunked with signed 64 KiB chunks that s3gate verifies and decodes), the targets taking turns
 //   s3gate's peak RSS during the large transfers
 //   Paired 1 KiB GETs (and a reference: the bare proxy plus only the SHA-256 of SigV4 verify and re-sign) and
 //   64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
@@ -16,7 +16,15 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { killChildren, pinned, signedHeaders, start, startBackend, startGate } from "./harness.mjs";
+import {
+  chunkedUpload,
+  killChildren,
+  pinned,
+  signedHeaders,
+  start,
+  startBackend,
+  startGate,
+} from "./harness.mjs";
 
 const here = import.meta.dirname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -83,16 +91,23 @@ const BIG_SHA = createHash("sha256").update(BIG_BODY).digest("hex");
 /** The path of a 64 MiB GET or PUT. */
 const bigPath = (method) => (method === "GET" ? "/bench/big" : "/bench/upload");
 
-/** Request options of a 64 MiB GET, or of a PUT of `upload` (64 MiB, sent with its Content-Length). */
-const bigRequest = (method, headers, upload) =>
+/** Request options of a 64 MiB GET, or of a PUT of `upload` (`length` bytes, sent with its Content-Length). */
+const bigRequest = (method, headers, upload, length = BIG) =>
   method === "PUT"
-    ? { path: bigPath(method), method, headers: { ...headers, "content-length": String(BIG) }, body: upload }
+    ? {
+        path: bigPath(method),
+        method,
+        headers: { ...headers, "content-length": String(length) },
+        body: upload,
+      }
     : { path: bigPath(method), method, headers, body: null };
 
-/** MB/s of one 64 MiB transfer through `pool`. */
-async function bigTransfer(pool, method, headers) {
+/** MB/s (of the 64 MiB object) of one transfer through `pool`; `upload` is a PUT's { headers, body }. */
+async function bigTransfer(pool, method, upload) {
   const t = performance.now();
-  const { statusCode, body } = await pool.request(bigRequest(method, headers, BIG_BODY));
+  const { statusCode, body } = await pool.request(
+    bigRequest(method, upload.headers, upload.body, upload.body?.length),
+  );
   let n = 0;
   for await (const chunk of body) n += chunk.length;
   if (statusCode !== 200) throw new Error(`${method} status ${statusCode}`);
@@ -100,11 +115,20 @@ async function bigTransfer(pool, method, headers) {
   return BIG / 1e6 / ((performance.now() - t) / 1000);
 }
 
+const STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 const BIG_MODES = [
   ["get64", "GET", "UNSIGNED-PAYLOAD"],
   ["putUnsigned", "PUT", "UNSIGNED-PAYLOAD"],
   ["putSha", "PUT", BIG_SHA],
+  ["putChunked", "PUT", STREAMING_SIGNED],
 ];
+
+/** The headers and body of a 64 MiB transfer in `mode` to `port` (an aws-chunked body is encoded whole). */
+async function bigUpload(port, method, payloadHash) {
+  if (payloadHash === STREAMING_SIGNED) return chunkedUpload(port, bigPath(method), BIG_BODY);
+  const headers = await signedHeaders(port, { method, path: bigPath(method), payloadHash });
+  return { headers, body: method === "PUT" ? BIG_BODY : null };
+}
 
 /**
  * 64 MiB GETs and PUTs, one of each mode per target in turn for `runs` rounds (after one to warm up), so a slow
@@ -114,13 +138,9 @@ async function bigTransfers(targets, results, runs = 5) {
   // Summed over the rounds: /proc counts CPU time in ticks (10 ms), too coarse for one transfer.
   const mainCpu = targets.map(() => BIG_MODES.map(() => 0));
   const clients = targets.map(([, port]) => new Pool(`http://127.0.0.1:${port}`, { connections: 1 }));
-  const headers = await Promise.all(
+  const uploads = await Promise.all(
     targets.map(([, port]) =>
-      Promise.all(
-        BIG_MODES.map(([, method, payloadHash]) =>
-          signedHeaders(port, { method, path: bigPath(method), payloadHash }),
-        ),
-      ),
+      Promise.all(BIG_MODES.map(([, method, payloadHash]) => bigUpload(port, method, payloadHash))),
     ),
   );
   const rates = targets.map(() => BIG_MODES.map(() => []));
@@ -129,7 +149,7 @@ async function bigTransfers(targets, results, runs = 5) {
       for (let m = 0; m < BIG_MODES.length; m++) {
         const pid = targets[t][2];
         const before = mainThreadCpuSeconds(pid);
-        const rate = await bigTransfer(clients[t], BIG_MODES[m][1], headers[t][m]);
+        const rate = await bigTransfer(clients[t], BIG_MODES[m][1], uploads[t][m]);
         if (round > 0) {
           rates[t][m].push(rate);
           mainCpu[t][m] += mainThreadCpuSeconds(pid) - before;
@@ -388,10 +408,12 @@ async function main() {
   row("64 MiB GET", "get64", (x) => x, "MB/s");
   row("64 MiB PUT (UNSIGNED-PAYLOAD)", "putUnsigned", (x) => x, "MB/s");
   row("64 MiB PUT (signed SHA-256)", "putSha", (x) => x, "MB/s");
+  row("64 MiB PUT (aws-chunked, signed)", "putChunked", (x) => x, "MB/s");
   console.log("MB per CPU-second of the main thread (what bounds one transfer when another core is free):");
   row("  64 MiB GET", "get64MainCpu", (x) => x, "MB");
   row("  64 MiB PUT (UNSIGNED-PAYLOAD)", "putUnsignedMainCpu", (x) => x, "MB");
   row("  64 MiB PUT (signed SHA-256)", "putShaMainCpu", (x) => x, "MB");
+  row("  64 MiB PUT (aws-chunked, signed)", "putChunkedMainCpu", (x) => x, "MB");
   console.log(
     `\ns3gate RSS: ${rssBefore.toFixed(0)} MB before the large transfers, peak ${peakRss.toFixed(0)} MB during them`,
   );

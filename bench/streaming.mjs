@@ -11,13 +11,13 @@ import { once } from "node:events";
 import { crc32 } from "node:zlib";
 import { loadConfig } from "../dist/config.js";
 import { startGateway } from "../dist/app.js";
+import { encodeAwsChunked, rootSigningKey } from "./harness.mjs";
 
 const SIZE = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const KEY = { id: "AKIABENCHBENCHBENCH0", secret: "benchsecretbenchsecretbenchsecretbenchse" };
 const REGION = "us-east-1";
-const EMPTY = createHash("sha256").digest("hex");
 
 // The backend: reads and discards each body, then answers 200.
 const backend = createServer((req, res) => {
@@ -67,43 +67,10 @@ function sign(key, headers, payloadHash) {
     payloadHash,
   ].join("\n");
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha(canonical)}`;
-  let k = hmac("AWS4" + KEY.secret, date);
-  for (const part of [REGION, "s3", "aws4_request"]) k = hmac(k, part);
+  const k = rootSigningKey(date, KEY.secret);
   const signature = hmac(k, toSign).toString("hex");
   all.authorization = `AWS4-HMAC-SHA256 Credential=${KEY.id}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   return { path: `/bench/${key}`, headers: all, signing: { key: k, seed: signature, amzDate, scope } };
-}
-
-/** aws-chunked framing of `data`, chunk signatures chained from the seed (signed modes), optional trailer. */
-function encode(data, signing, trailer) {
-  const parts = [];
-  let prev = signing?.seed;
-  const line = (piece) => {
-    if (signing === undefined) return `${piece.length.toString(16)}\r\n`;
-    const s = hmac(
-      signing.key,
-      `AWS4-HMAC-SHA256-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${prev}\n${EMPTY}\n${sha(piece)}`,
-    ).toString("hex");
-    prev = s;
-    return `${piece.length.toString(16)};chunk-signature=${s}\r\n`;
-  };
-  for (let off = 0; off < data.length; off += CHUNK) {
-    const piece = data.subarray(off, off + CHUNK);
-    parts.push(Buffer.from(line(piece)), piece, Buffer.from("\r\n"));
-  }
-  parts.push(Buffer.from(line(Buffer.alloc(0))));
-  if (trailer !== undefined) {
-    parts.push(Buffer.from(`${trailer}\r\n`));
-    if (signing !== undefined) {
-      const t = hmac(
-        signing.key,
-        `AWS4-HMAC-SHA256-TRAILER\n${signing.amzDate}\n${signing.scope}\n${prev}\n${sha(`${trailer}\n`)}`,
-      ).toString("hex");
-      parts.push(Buffer.from(`x-amz-trailer-signature:${t}\r\n`));
-    }
-  }
-  parts.push(Buffer.from("\r\n"));
-  return Buffer.concat(parts);
 }
 
 const data = randomBytes(SIZE);
@@ -124,7 +91,7 @@ const MODES = {
   "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": () => {
     const h = { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(SIZE) };
     const { path, headers, signing } = sign("signed", h, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
-    return { path, headers, body: encode(data, signing) };
+    return { path, headers, body: encodeAwsChunked(data, CHUNK, signing) };
   },
   "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": () => {
     const h = {
@@ -137,7 +104,7 @@ const MODES = {
       h,
       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
     );
-    return { path, headers, body: encode(data, signing, TRAILER) };
+    return { path, headers, body: encodeAwsChunked(data, CHUNK, signing, TRAILER) };
   },
   "STREAMING-UNSIGNED-PAYLOAD-TRAILER": () => {
     const h = {
@@ -146,7 +113,7 @@ const MODES = {
       "x-amz-trailer": "x-amz-checksum-crc32",
     };
     const { path, headers } = sign("unsigned-trailer", h, "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
-    return { path, headers, body: encode(data, undefined, TRAILER) };
+    return { path, headers, body: encodeAwsChunked(data, CHUNK, undefined, TRAILER) };
   },
 };
 
