@@ -202,26 +202,21 @@ const OTHER_MD5 = createHash("md5").update("other").digest("base64");
 const SMALL = pattern(OFFLOAD_MIN_BYTES - 1);
 const SMALL_SHA = createHash("sha256").update(SMALL).digest("hex");
 
-/** What the verified body let through, and how it ended. */
-async function forward(
-  body: Buffer,
-  hash: string,
+/** What the verified body let through, and how it ended: `wire` sent as a PUT with `headers`, signed as `auth`. */
+async function verified(
+  wire: Buffer,
   headers: Record<string, string>,
+  auth: Parameters<typeof requestPayload>[2],
   hashPool: HashPool,
 ): Promise<{ out: Buffer; error: string | undefined }> {
-  const raw = ["Host", "h", "content-length", String(body.length)];
+  const raw = ["Host", "h", "content-length", String(wire.length)];
   for (const [k, v] of Object.entries(headers)) raw.push(k, v);
   const parsed = parseRequestHead(
     { method: "PUT", target: "/b/k", rawHeaders: raw, remoteAddress: "::1", secure: false },
     0,
   );
-  const req = Readable.from(pieces(body, 65536)) as unknown as IncomingMessage;
-  const payload = requestPayload(
-    req,
-    parsed,
-    { params: params(hash), signature: { key: Buffer.alloc(32), signature: "a".repeat(64) } },
-    { checksumHeaders: true, hashPool },
-  );
+  const req = Readable.from(pieces(wire, 65536)) as unknown as IncomingMessage;
+  const payload = requestPayload(req, parsed, auth, { checksumHeaders: true, hashPool });
   const out: Buffer[] = [];
   try {
     for await (const chunk of payload.body!) out.push(chunk as Buffer);
@@ -230,6 +225,15 @@ async function forward(
     return { out: Buffer.concat(out), error: (err as { code?: string }).code ?? String(err) };
   }
 }
+
+/** A plain body whose signed payload hash is `hash`. */
+const forward = (body: Buffer, hash: string, headers: Record<string, string>, hashPool: HashPool) =>
+  verified(
+    body,
+    headers,
+    { params: params(hash), signature: { key: Buffer.alloc(32), signature: "a".repeat(64) } },
+    hashPool,
+  );
 
 describe("large plain bodies verified on the pool", () => {
   it.each([
@@ -285,45 +289,17 @@ const SIGNING = {
   scope: "20260101/us-east-1/s3/aws4_request",
 };
 
-/** What an aws-chunked signed body let through, and how it ended. */
-async function forwardChunked(
-  encoded: Encoded,
-  decodedLength: number,
-  hashPool: HashPool,
-): Promise<{ out: Buffer; error: string | undefined }> {
-  const wire = serialize(encoded);
-  const raw = [
-    "Host",
-    "h",
-    "content-length",
-    String(wire.length),
-    "content-encoding",
-    "aws-chunked",
-    "x-amz-decoded-content-length",
-    String(decodedLength),
-  ];
-  const parsed = parseRequestHead(
-    { method: "PUT", target: "/b/k", rawHeaders: raw, remoteAddress: "::1", secure: false },
-    0,
-  );
-  const req = Readable.from(pieces(wire, 65536)) as unknown as IncomingMessage;
-  const payload = requestPayload(
-    req,
-    parsed,
+/** An aws-chunked body with signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD). */
+const forwardChunked = (encoded: Encoded, decodedLength: number, hashPool: HashPool) =>
+  verified(
+    serialize(encoded),
+    { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(decodedLength) },
     {
       params: params("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
       signature: { key: SIGNING.key, signature: SIGNING.seedSignature },
     },
-    { checksumHeaders: true, hashPool },
+    hashPool,
   );
-  const out: Buffer[] = [];
-  try {
-    for await (const chunk of payload.body!) out.push(chunk as Buffer);
-    return { out: Buffer.concat(out), error: undefined };
-  } catch (err) {
-    return { out: Buffer.concat(out), error: (err as { code?: string }).code ?? String(err) };
-  }
-}
 
 /** `encoded` with one byte of chunk `index`'s data flipped (its signature left as it was). */
 function tamperChunk(encoded: Encoded, index: number): Encoded {
