@@ -134,8 +134,8 @@ const EMPTY_SHA256 = createHash("sha256").digest("hex");
 const hmac = (key, s) => createHmac("sha256", key).update(s).digest();
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
-/** The SigV4 signing key of the root key's secret for `date` (us-east-1, s3). */
-export function rootSigningKey(date, secret = ROOT.secretAccessKey) {
+/** The SigV4 signing key of `secret` for `date` (us-east-1, s3). */
+function signingKey(date, secret) {
   let k = hmac("AWS4" + secret, date);
   for (const part of ["us-east-1", "s3", "aws4_request"]) k = hmac(k, part);
   return k;
@@ -176,20 +176,30 @@ export function encodeAwsChunked(data, chunkSize, signing, trailer) {
   return Buffer.concat(parts);
 }
 
+/**
+ * SigV4 headers of a request to 127.0.0.1:`port`, as {@link signedHeaders}, and what an aws-chunked body's
+ * signatures chain from: `{ headers, signing: { key, seed, amzDate, scope } }`.
+ */
+export async function signedHead(port, { credentials = ROOT, ...request }) {
+  const headers = await signedHeaders(port, { credentials, ...request });
+  const amzDate = headers["x-amz-date"];
+  const date = amzDate.slice(0, 8);
+  const signing = {
+    key: signingKey(date, credentials.secretAccessKey),
+    seed: /Signature=([0-9a-f]{64})/.exec(headers.authorization)[1],
+    amzDate,
+    scope: `${date}/us-east-1/s3/aws4_request`,
+  };
+  return { headers, signing };
+}
+
 /** Headers and body of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD PUT of `data` to `path` on 127.0.0.1:`port`. */
 export async function chunkedUpload(port, path, data, chunkSize = 64 * 1024) {
-  const headers = await signedHeaders(port, {
+  const { headers, signing } = await signedHead(port, {
     method: "PUT",
     path,
     payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
     headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(data.length) },
   });
-  const amzDate = headers["x-amz-date"];
-  const signing = {
-    key: rootSigningKey(amzDate.slice(0, 8)),
-    seed: /Signature=([0-9a-f]{64})/.exec(headers.authorization)[1],
-    amzDate,
-    scope: `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`,
-  };
   return { headers, body: encodeAwsChunked(data, chunkSize, signing) };
 }

@@ -2,7 +2,7 @@
 // aws-chunked streaming modes — to an in-process backend that discards bodies. Prints MB/s per mode, the ratio
 // to the plain SHA-256 upload of the same run, and the process RSS before and during each upload.
 // Figures are printed, never asserted. Run after the build: npm run build && node bench/streaming.mjs
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -11,13 +11,12 @@ import { once } from "node:events";
 import { crc32 } from "node:zlib";
 import { loadConfig } from "../dist/config.js";
 import { startGateway } from "../dist/app.js";
-import { encodeAwsChunked, rootSigningKey } from "./harness.mjs";
+import { encodeAwsChunked, signedHead } from "./harness.mjs";
 
 const SIZE = 64 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const KEY = { id: "AKIABENCHBENCHBENCH0", secret: "benchsecretbenchsecretbenchsecretbenchse" };
-const REGION = "us-east-1";
 
 // The backend: reads and discards each body, then answers 200.
 const backend = createServer((req, res) => {
@@ -43,34 +42,14 @@ const gateway = await startGateway(
   }),
 );
 const port = gateway.data.port;
-const host = `127.0.0.1:${port}`;
 
-const hmac = (key, s) => createHmac("sha256", key).update(s).digest();
 const sha = (b) => createHash("sha256").update(b).digest("hex");
+const credentials = { accessKeyId: KEY.id, secretAccessKey: KEY.secret };
 
 /** SigV4 header signing of a PUT to /bench/<key> (the seed signature of the streaming modes). */
-function sign(key, headers, payloadHash) {
-  const amzDate = new Date()
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
-  const date = amzDate.slice(0, 8);
-  const scope = `${date}/${REGION}/s3/aws4_request`;
-  const all = { ...headers, host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
-  const names = Object.keys(all).sort();
-  const canonical = [
-    "PUT",
-    `/bench/${key}`,
-    "",
-    names.map((n) => `${n}:${all[n]}\n`).join(""),
-    names.join(";"),
-    payloadHash,
-  ].join("\n");
-  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha(canonical)}`;
-  const k = rootSigningKey(date, KEY.secret);
-  const signature = hmac(k, toSign).toString("hex");
-  all.authorization = `AWS4-HMAC-SHA256 Credential=${KEY.id}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
-  return { path: `/bench/${key}`, headers: all, signing: { key: k, seed: signature, amzDate, scope } };
+async function sign(key, headers, payloadHash) {
+  const path = `/bench/${key}`;
+  return { path, ...(await signedHead(port, { credentials, method: "PUT", path, payloadHash, headers })) };
 }
 
 const data = randomBytes(SIZE);
@@ -80,39 +59,39 @@ const TRAILER = `x-amz-checksum-crc32:${crc.toString("base64")}`;
 const dataSha = sha(data);
 
 const MODES = {
-  "SHA-256 (plain)": () => {
-    const { path, headers } = sign("plain", {}, dataSha);
+  "SHA-256 (plain)": async () => {
+    const { path, headers } = await sign("plain", {}, dataSha);
     return { path, headers, body: data };
   },
-  "UNSIGNED-PAYLOAD": () => {
-    const { path, headers } = sign("unsigned", {}, "UNSIGNED-PAYLOAD");
+  "UNSIGNED-PAYLOAD": async () => {
+    const { path, headers } = await sign("unsigned", {}, "UNSIGNED-PAYLOAD");
     return { path, headers, body: data };
   },
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": () => {
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD": async () => {
     const h = { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(SIZE) };
-    const { path, headers, signing } = sign("signed", h, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+    const { path, headers, signing } = await sign("signed", h, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
     return { path, headers, body: encodeAwsChunked(data, CHUNK, signing) };
   },
-  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": () => {
+  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER": async () => {
     const h = {
       "content-encoding": "aws-chunked",
       "x-amz-decoded-content-length": String(SIZE),
       "x-amz-trailer": "x-amz-checksum-crc32",
     };
-    const { path, headers, signing } = sign(
+    const { path, headers, signing } = await sign(
       "signed-trailer",
       h,
       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
     );
     return { path, headers, body: encodeAwsChunked(data, CHUNK, signing, TRAILER) };
   },
-  "STREAMING-UNSIGNED-PAYLOAD-TRAILER": () => {
+  "STREAMING-UNSIGNED-PAYLOAD-TRAILER": async () => {
     const h = {
       "content-encoding": "aws-chunked",
       "x-amz-decoded-content-length": String(SIZE),
       "x-amz-trailer": "x-amz-checksum-crc32",
     };
-    const { path, headers } = sign("unsigned-trailer", h, "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+    const { path, headers } = await sign("unsigned-trailer", h, "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
     return { path, headers, body: encodeAwsChunked(data, CHUNK, undefined, TRAILER) };
   },
 };
@@ -161,7 +140,7 @@ const results = new Map();
 // Warm up once, then interleave the modes round by round so drift affects them all alike.
 for (let round = 0; round <= ROUNDS; round++) {
   for (const [mode, make] of Object.entries(MODES)) {
-    const { path, headers, body } = make();
+    const { path, headers, body } = await make();
     globalThis.gc?.();
     const before = process.memoryUsage.rss();
     const r = await upload(path, headers, body);
