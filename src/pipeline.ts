@@ -19,6 +19,7 @@ import type { Forwarder } from "./forward/forwarder.js";
 import { STAGE_AUTHENTICATE, type Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { Trace } from "./observe/trace.js";
+import { turnQueue } from "./turn-queue.js";
 import { accessDeniedError, decideS3, type CompiledPolicy, type S3Decision } from "./authorize/index.js";
 import {
   authenticateIam,
@@ -65,13 +66,32 @@ export type Handler = (
   expectContinue: boolean,
 ) => RequestDone | undefined;
 
-/** Builds the data-plane request handler. */
+interface Arrived {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly expectContinue: boolean;
+  readonly trace: Trace;
+}
+
+/**
+ * Builds the data-plane request handler. Requests without a body are taken up in batches, those of one turn of
+ * the event loop once its I/O is handled (see {@link turnQueue}); one whose response closed meanwhile (its client
+ * went away) is not started. A request with a body (or `Expect: 100-continue`) starts at once, so its answer
+ * still comes before Node reads on into a body it may refuse (an unsupported Transfer-Encoding gets S3's 501,
+ * not Node's bare 400 once the client ends it).
+ */
 export function createPipeline(deps: PipelineDeps): Handler {
+  const arrived = turnQueue<Arrived>(({ req, res, expectContinue, trace }) => {
+    if (!trace.isClosed) void run(deps, req, res, expectContinue, trace);
+  });
   return function handle(req, res, expectContinue) {
     // Every writer of a response adds x-amz-request-id itself: a header set here would take the forwarded
     // response off Node's fast path (a header list handed whole to writeHead).
     const trace = new Trace(deps.metrics, deps.accessLog, req, res);
-    void run(deps, req, res, expectContinue, trace);
+    const headers = req.headers;
+    const bodyless = headers["transfer-encoding"] === undefined && (headers["content-length"] ?? "0") === "0";
+    if (bodyless && !expectContinue) arrived.push({ req, res, expectContinue, trace });
+    else void run(deps, req, res, expectContinue, trace);
     return trace;
   };
 }

@@ -42,6 +42,7 @@ export class Trace {
   upstream: { abort(): void } | undefined = undefined;
   // Kept: Node detaches the socket from req/res once the response is done.
   readonly #socket: Socket;
+  #closed = false;
 
   constructor(
     private readonly metrics: Metrics,
@@ -53,8 +54,14 @@ export class Trace {
     metrics.inFlight.value++;
   }
 
+  /** Whether the response has closed (see {@link closed}). */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
   /** The response has closed (sent, or cut short): abort what still runs upstream, record metrics and the log. */
   closed(): void {
+    this.#closed = true;
     const res = this.res;
     const finished = res.writableFinished;
     if (!finished) this.upstream?.abort();
