@@ -240,7 +240,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "S3GATE_HASH_THREADS",
     default: "auto",
     parse: hashThreads,
-    doc: "Worker threads that compute the SHA-256 and Content-MD5 of bodies of 4 MiB or more while the main thread forwards them (`auto`: 1 when s3gate may use two CPUs or more, by its CPU affinity and its cgroup CPU limit, else 0; `0`: hash on the main thread).",
+    doc: "Threads that hash bodies of 4 MiB or more (SHA-256, Content-MD5, signed aws-chunked chunks) while the main thread forwards them (`auto`: 1 when s3gate may use two CPUs or more, by its CPU affinity and cgroup CPU limit, else 0; `0`: hash inline).",
   },
   {
     key: "listBucketsFilter",
