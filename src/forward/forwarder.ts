@@ -10,6 +10,7 @@ import { S3Error } from "../errors.js";
 import { noteRelayed } from "../observe/buffer-gc.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
+import { turnQueue } from "../turn-queue.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -41,16 +42,33 @@ export interface UpstreamLink {
   upstream: { abort(): void } | undefined;
 }
 
+/** Response bytes a relay holds until its turn ends; past this the upstream read pauses until they are written. */
+export const HELD_MAX_BYTES = 256 * 1024;
+
 /**
  * undici dispatch handler that relays the backend's answer into the client response: status and headers
  * (hop-by-hop dropped), then the body with backpressure (the upstream read pauses while `res` is full).
  * One object per request, no intermediate stream, promise or abort signal.
+ *
+ * What arrives in the turn of the event loop in which the response starts (its head, and for a small object its
+ * whole body and end) is held and written once that turn's I/O is handled, together with every other response
+ * that started in it (see {@link turnQueue}); what arrives later is written at once. Under load this writes a
+ * turn's responses back to back and lets their clients' next requests arrive together.
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md#dispatcherdispatchoptions-handler
  */
-class ResponseRelay implements Dispatcher.DispatchHandler {
+export class ResponseRelay implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #aborted = false;
   #status = 0;
+  /** Set from the response's start until its first turn ends: what arrives meanwhile waits in the fields below. */
+  #held = false;
+  #headers: Record<string, string | string[] | undefined> = {};
+  #chunks: Buffer[] = [];
+  #heldBytes = 0;
+  #ended = false;
+  #error: Error | undefined;
+  /** The request's promise is settled once, whichever of the end, an error or a refused header comes first. */
+  #settled = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -79,8 +97,53 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   ): void {
     const link = this.link;
     if (link.upstreamStart !== undefined) link.upstreamMs = performance.now() - link.upstreamStart;
+    this.#controller = controller;
     this.#status = statusCode;
+    this.#headers = headers;
+    this.#held = true;
+    heldRelays.push(this);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#held) return this.#write(controller, chunk);
+    this.#chunks.push(chunk);
+    this.#heldBytes += chunk.length;
+    if (this.#heldBytes >= HELD_MAX_BYTES && !controller.paused) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    if (this.#held) this.#ended = true;
+    else this.#end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#held) this.#error ??= err;
+    else this.#fail(err);
+  }
+
+  /** Writes what arrived in the response's first turn, in order; from now on everything is written at once. */
+  release(): void {
+    this.#held = false;
+    const controller = this.#controller as Dispatcher.DispatchController;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    if (!this.#writeHead(controller)) return;
+    let flowing = true;
+    for (const chunk of chunks) {
+      noteRelayed(chunk.length);
+      flowing = this.res.write(chunk);
+    }
+    if (this.#error !== undefined) this.#fail(this.#error);
+    else if (this.#ended) this.#end();
+    else if (!flowing) this.#drainThenResume(controller);
+    else if (controller.paused) controller.resume();
+  }
+
+  /** Writes the status and headers; false (and the upstream request aborted) when Node refuses a header. */
+  #writeHead(controller: Dispatcher.DispatchController): boolean {
+    const link = this.link;
     const res = this.res;
+    const headers = this.#headers;
     // The headers go to writeHead as one flat list: with nothing set on `res` before, Node writes them as they
     // are instead of storing each through setHeader. The backend's x-amz-request-id, if any, replaces s3gate's.
     const out: (string | string[])[] = [H_REQUEST_ID, link.requestId];
@@ -91,32 +154,47 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       else out.push(name, value);
     }
     try {
-      res.writeHead(statusCode, out as string[]);
+      res.writeHead(this.#status, out as string[]);
+      return true;
     } catch (err) {
       // A header Node refuses to send: nothing reached the client yet, the pipeline answers with an error,
       // without any of these headers (had anything been set on `res` before, Node would have added them one by one).
       for (let i = 0; i < out.length; i += 2) res.removeHeader(out[i] as string);
+      // The response may have ended or failed already, so the request is settled here rather than by the abort.
       controller.abort(err as Error);
+      this.#fail(this.#error ?? (err as Error));
+      return false;
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  #write(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     noteRelayed(chunk.length);
-    if (!this.res.write(chunk)) {
-      controller.pause();
-      this.res.once("drain", () => controller.resume());
+    if (!this.res.write(chunk)) this.#drainThenResume(controller);
+  }
+
+  #drainThenResume(controller: Dispatcher.DispatchController): void {
+    if (!controller.paused) controller.pause();
+    this.res.once("drain", () => controller.resume());
+  }
+
+  #end(): void {
+    this.res.end();
+    if (!this.#settled) {
+      this.#settled = true;
+      this.resolve({ status: this.#status });
     }
   }
 
-  onResponseEnd(): void {
-    this.res.end();
-    this.resolve({ status: this.#status });
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.reject(err);
+  #fail(err: Error): void {
+    if (!this.#settled) {
+      this.#settled = true;
+      this.reject(err);
+    }
   }
 }
+
+/** The relays whose response started in this turn, released together once its I/O is handled. */
+const heldRelays = turnQueue<ResponseRelay>((relay) => relay.release());
 
 export class Forwarder {
   readonly #pool: Pool;
