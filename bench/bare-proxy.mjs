@@ -10,6 +10,7 @@ const pool = new Pool(`http://127.0.0.1:${process.argv[2]}`, { connections: 256,
 const HOP = new Set(["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"]);
 
 const SIGV4_HASHES = process.argv[3] === "--sigv4-hashes";
+const HELD_RELAY = process.argv[3] === "--held-relay";
 const inner = Buffer.alloc(64 + 1024, 0x36);
 const outer = Buffer.alloc(64 + 32, 0x5c);
 
@@ -28,6 +29,51 @@ function signature(req) {
   return hmacHex(`AWS4-HMAC-SHA256\n${date}\n${scope}\n${hash("sha256", canonical, "hex")}`);
 }
 
+/** The relays whose response started in this turn, written once its I/O is handled. */
+let held = [];
+const releaseHeld = () => {
+  const batch = held;
+  held = [];
+  for (const relay of batch) relay.release();
+};
+
+/** A dispatch handler: the response's first turn held, then written; later data written at once. */
+class HeldRelay {
+  constructor(res) {
+    this.res = res;
+    this.pending = undefined;
+  }
+  onRequestStart() {}
+  onResponseStart(controller, status, headers) {
+    const out = [];
+    for (const [k, v] of Object.entries(headers)) if (!HOP.has(k)) out.push(k, v);
+    this.pending = [() => this.res.writeHead(status, out)];
+    if (held.push(this) === 1) setImmediate(releaseHeld);
+  }
+  onResponseData(controller, chunk) {
+    const write = () => {
+      if (!this.res.write(chunk)) {
+        controller.pause();
+        this.res.once("drain", () => controller.resume());
+      }
+    };
+    if (this.pending === undefined) write();
+    else this.pending.push(write);
+  }
+  onResponseEnd() {
+    if (this.pending === undefined) this.res.end();
+    else this.pending.push(() => this.res.end());
+  }
+  onResponseError() {
+    this.res.destroy();
+  }
+  release() {
+    const ops = this.pending;
+    this.pending = undefined;
+    for (const op of ops) op();
+  }
+}
+
 const server = createServer({ highWaterMark: 1 << 20 }, (req, res) => {
   const headers = {};
   for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
@@ -37,6 +83,13 @@ const server = createServer({ highWaterMark: 1 << 20 }, (req, res) => {
     headers.authorization = `AWS4-HMAC-SHA256 Signature=${signature(req)}`;
   }
   const hasBody = req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0";
+  if (HELD_RELAY) {
+    pool.dispatch(
+      { path: req.url, method: req.method, headers, body: hasBody ? req : null },
+      new HeldRelay(res),
+    );
+    return;
+  }
   pool
     .stream(
       { path: req.url, method: req.method, headers, body: hasBody ? req : null, opaque: res },

@@ -4,7 +4,8 @@
 //   64 MiB GET and PUT: MB/s (PUT with UNSIGNED-PAYLOAD, with a signed SHA-256 that s3gate verifies, and
 //   aws-chunked with signed 64 KiB chunks that s3gate verifies and decodes), the targets taking turns
 //   s3gate's peak RSS during the large transfers
-//   Paired 1 KiB GETs (and a reference: the bare proxy plus only the SHA-256 of SigV4 verify and re-sign) and
+//   Paired 1 KiB GETs (and two references: the bare proxy plus only the SHA-256 of SigV4 verify and re-sign; the
+//   bare proxy relaying answers as s3gate does) and
 //   64 MiB GETs/PUTs: the bare proxy and s3gate served at the same time on one shared CPU
 //   core (backend and load on another), so both see the same machine at the same moment, and what each moved per
 //   CPU-second it used: that ratio is the inverse ratio of their CPU per request or per byte, whichever process
@@ -427,7 +428,7 @@ async function main() {
     const trio = await startPaired(nodeFlags);
     console.log(`\nPaired on one shared core (CPU 0; backend and load on CPU 1), ${SECONDS}s per run:`);
     console.log(pairedLine("1 KiB GET (wrk c=32 each)", await pairedSmallGets(trio, 5), "req/s"));
-    // The ceiling of any verify-and-re-sign proxy on Node's crypto: the bare proxy plus the six SHA-256 alone.
+    // The ceiling of a verify-and-re-sign proxy on Node's crypto built like the bare proxy: the six SHA-256 alone.
     const hashesOnly = await start(
       [join(here, "bare-proxy.mjs"), String(trio.backend.port), "--sigv4-hashes"],
       {},
@@ -439,6 +440,20 @@ async function main() {
         await pairedSmallGets({ bare: trio.bare, gate: hashesOnly }, 3),
         "req/s",
         "hashes-only",
+      ),
+    );
+    // How much of s3gate's figure its response relay alone brings: the bare proxy relaying as s3gate does.
+    const heldRelay = await start(
+      [join(here, "bare-proxy.mjs"), String(trio.backend.port), "--held-relay"],
+      {},
+      "0",
+    );
+    console.log(
+      pairedLine(
+        "1 KiB GET, the bare proxy relaying answers as s3gate does (a response's first turn held)",
+        await pairedSmallGets({ bare: trio.bare, gate: heldRelay }, 3),
+        "req/s",
+        "held-relay",
       ),
     );
     for (const { label, runs } of await pairedBigTransfers(trio, 3))
