@@ -328,6 +328,12 @@ async function pairedBigTransfers({ bare, gate }, rounds) {
   return results;
 }
 
+/** The paired 1 KiB GET line of a variant of the bare proxy (started with `flag`, on CPU 0) against the bare proxy. */
+async function referenceLine(trio, flag, label, name) {
+  const variant = await start([join(here, "bare-proxy.mjs"), String(trio.backend.port), flag], {}, "0");
+  return pairedLine(label, await pairedSmallGets({ bare: trio.bare, gate: variant }, 3), "req/s", name);
+}
+
 /** The median and range of s3gate's share of the bare proxy's figure, in percent. */
 function share(runs, gateKey, bareKey) {
   const shares = runs.map((r) => r[gateKey] / r[bareKey]).sort((a, b) => a - b);
@@ -429,30 +435,20 @@ async function main() {
     console.log(`\nPaired on one shared core (CPU 0; backend and load on CPU 1), ${SECONDS}s per run:`);
     console.log(pairedLine("1 KiB GET (wrk c=32 each)", await pairedSmallGets(trio, 5), "req/s"));
     // The ceiling of a verify-and-re-sign proxy on Node's crypto built like the bare proxy: the six SHA-256 alone.
-    const hashesOnly = await start(
-      [join(here, "bare-proxy.mjs"), String(trio.backend.port), "--sigv4-hashes"],
-      {},
-      "0",
-    );
     console.log(
-      pairedLine(
+      await referenceLine(
+        trio,
+        "--sigv4-hashes",
         "1 KiB GET, the bare proxy + only the six SHA-256 of a SigV4 verify and re-sign",
-        await pairedSmallGets({ bare: trio.bare, gate: hashesOnly }, 3),
-        "req/s",
         "hashes-only",
       ),
     );
     // How much of s3gate's figure its response relay alone brings: the bare proxy relaying as s3gate does.
-    const heldRelay = await start(
-      [join(here, "bare-proxy.mjs"), String(trio.backend.port), "--held-relay"],
-      {},
-      "0",
-    );
     console.log(
-      pairedLine(
+      await referenceLine(
+        trio,
+        "--held-relay",
         "1 KiB GET, the bare proxy relaying answers as s3gate does (a response's first turn held)",
-        await pairedSmallGets({ bare: trio.bare, gate: heldRelay }, 3),
-        "req/s",
         "held-relay",
       ),
     );

@@ -135,6 +135,15 @@ async function replay(script: readonly Step[], opts: Options = {}): Promise<stri
 
 const START = { start: { "content-length": "1", etag: '"e"' } };
 const HEAD = 'head 200 x-amz-request-id=s3gate-id,content-length=1,etag="e"';
+/** A header refused after the turn: none of the headers stays on the response, the request aborted and failed once. */
+const REFUSED = [
+  "turn",
+  "remove x-amz-request-id",
+  "remove content-length",
+  "remove etag",
+  "abort bad header",
+  "rejected bad header",
+];
 
 describe("ResponseRelay", () => {
   it.each<[string, Step[], Options, string[]]>([
@@ -207,27 +216,13 @@ describe("ResponseRelay", () => {
       "a header Node refuses, the end already held: settled with that error, nothing written",
       [START, { data: 1 }, "end", "turn"],
       { refuseHeader: true },
-      [
-        "turn",
-        "remove x-amz-request-id",
-        "remove content-length",
-        "remove etag",
-        "abort bad header",
-        "rejected bad header",
-      ],
+      REFUSED,
     ],
     [
       "a header Node refuses, the body still coming: the upstream request aborted, settled once",
       [START, "turn"],
       { refuseHeader: true },
-      [
-        "turn",
-        "remove x-amz-request-id",
-        "remove content-length",
-        "remove etag",
-        "abort bad header",
-        "rejected bad header",
-      ],
+      REFUSED,
     ],
     [
       "the client left while the response was held: the upstream request aborted, settled with its error",
