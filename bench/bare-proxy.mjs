@@ -1,7 +1,11 @@
 // The baseline: a bare undici pass-through proxy (no authentication, no re-signing), streaming both ways.
 // With `--sigv4-hashes` it also computes, per request, the six SHA-256 that verifying a SigV4 signature and
 // signing the upstream request take at the least (the canonical request's hash and a two-hash HMAC, each way,
-// with cached signing keys), and nothing else: the ceiling of any verify-and-re-sign proxy built on Node's crypto.
+// with cached signing keys), and nothing else: the ceiling of a verify-and-re-sign proxy built on Node's crypto
+// that handles each request as it arrives. With `--held-relay` it relays answers with s3gate's own ResponseRelay
+// (from dist/) instead of stream(): what arrives in the turn of the event loop in which a response starts is
+// written once that turn's I/O is handled, with the other responses started in it. It shows how much of s3gate's
+// figure comes from that relay alone.
 import { createServer } from "node:http";
 import { hash } from "node:crypto";
 import { Pool } from "undici";
@@ -29,50 +33,8 @@ function signature(req) {
   return hmacHex(`AWS4-HMAC-SHA256\n${date}\n${scope}\n${hash("sha256", canonical, "hex")}`);
 }
 
-/** The relays whose response started in this turn, written once its I/O is handled. */
-let held = [];
-const releaseHeld = () => {
-  const batch = held;
-  held = [];
-  for (const relay of batch) relay.release();
-};
-
-/** A dispatch handler: the response's first turn held, then written; later data written at once. */
-class HeldRelay {
-  constructor(res) {
-    this.res = res;
-    this.pending = undefined;
-  }
-  onRequestStart() {}
-  onResponseStart(controller, status, headers) {
-    const out = [];
-    for (const [k, v] of Object.entries(headers)) if (!HOP.has(k)) out.push(k, v);
-    this.pending = [() => this.res.writeHead(status, out)];
-    if (held.push(this) === 1) setImmediate(releaseHeld);
-  }
-  onResponseData(controller, chunk) {
-    const write = () => {
-      if (!this.res.write(chunk)) {
-        controller.pause();
-        this.res.once("drain", () => controller.resume());
-      }
-    };
-    if (this.pending === undefined) write();
-    else this.pending.push(write);
-  }
-  onResponseEnd() {
-    if (this.pending === undefined) this.res.end();
-    else this.pending.push(() => this.res.end());
-  }
-  onResponseError() {
-    this.res.destroy();
-  }
-  release() {
-    const ops = this.pending;
-    this.pending = undefined;
-    for (const op of ops) op();
-  }
-}
+/** s3gate's relay, loaded only for `--held-relay` (the baseline itself uses nothing of s3gate). */
+const { ResponseRelay } = HELD_RELAY ? await import("../dist/forward/forwarder.js") : {};
 
 const server = createServer({ highWaterMark: 1 << 20 }, (req, res) => {
   const headers = {};
@@ -84,9 +46,21 @@ const server = createServer({ highWaterMark: 1 << 20 }, (req, res) => {
   }
   const hasBody = req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0";
   if (HELD_RELAY) {
+    // No timing (upstreamStart unset); the request id sent is a fixed one; a failure drops the connection.
+    const link = {
+      requestId: "0000000000000000",
+      upstreamStart: undefined,
+      upstreamMs: undefined,
+      upstream: undefined,
+    };
     pool.dispatch(
       { path: req.url, method: req.method, headers, body: hasBody ? req : null },
-      new HeldRelay(res),
+      new ResponseRelay(
+        res,
+        link,
+        () => {},
+        () => res.destroy(),
+      ),
     );
     return;
   }
