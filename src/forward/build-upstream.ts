@@ -1,13 +1,13 @@
 /**
  * The upstream request of a classified S3 request: target from the authorized bucket, key and query; headers
- * from the allow-list, with the copy source re-encoded from its parsed parts; the payload's Content-Length
- * (decoded, for aws-chunked bodies); signed by s3gate.
+ * from the allow-list, with the copy source re-encoded from its parsed parts; the framing of the body that is
+ * sent; signed by s3gate.
  */
 import type { ParsedRequest } from "../request.js";
 import type { S3Request } from "../classify/index.js";
 import type { CopySource } from "../classify/copy-source.js";
 import { uriEncode } from "../encoding.js";
-import { H_CONTENT_LENGTH, H_COPY_SOURCE } from "../constants.js";
+import { H_COPY_SOURCE } from "../constants.js";
 import type { Payload } from "../authenticate/index.js";
 import { forwardHeaders } from "./allow-list.js";
 import { signUpstream, upstreamTarget, type Backend } from "./upstream-request.js";
@@ -23,12 +23,16 @@ export function encodeCopySource(source: CopySource): string {
   return source.versionId === undefined ? path : `${path}?versionId=${uriEncode(source.versionId, false)}`;
 }
 
-/** Builds and signs the request s3gate sends to the backend for `s3`. */
+/**
+ * Builds and signs the request s3gate sends to the backend for `s3`, with a body of `bodyLength` bytes
+ * (`undefined`: streamed, length unknown).
+ */
 export function buildUpstream(
   backend: Backend,
   parsed: ParsedRequest,
   s3: S3Request,
-  payload: Pick<Payload, "contentLength" | "upstreamHash" | "headerChanges">,
+  payload: Pick<Payload, "upstreamHash" | "headerChanges">,
+  bodyLength: number | undefined,
 ): UpstreamRequest {
   const target = upstreamTarget(s3.bucket, s3.key, s3.forwardQuery);
   const headers = forwardHeaders(parsed.headers, s3.hoistedHeaders);
@@ -38,6 +42,8 @@ export function buildUpstream(
     if (value === undefined) delete headers[name];
     else headers[name] = value;
   }
-  if (payload.contentLength !== undefined) headers[H_CONTENT_LENGTH] = payload.contentLength;
-  return { target, headers: signUpstream(backend, parsed.method, target, headers, payload.upstreamHash) };
+  return {
+    target,
+    headers: signUpstream(backend, parsed.method, target, headers, payload.upstreamHash, bodyLength),
+  };
 }

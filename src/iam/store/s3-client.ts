@@ -42,11 +42,10 @@ export class StoreS3Client {
     const target = upstreamTarget(this.bucket, key, opts.query ?? []);
     const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
     const headers: Record<string, string> = { ...opts.headers };
-    if (body !== undefined) headers["content-length"] = String(body.length);
     const hash = createHash("sha256")
       .update(body ?? Buffer.alloc(0))
       .digest("hex");
-    const signed = signUpstream(this.backend, method, target, headers, hash);
+    const signed = signUpstream(this.backend, method, target, headers, hash, body?.length ?? 0);
     const res = await this.#pool.request({
       path: target,
       method: method as "GET",
