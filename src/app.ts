@@ -16,6 +16,7 @@ import { HashPool, autoHashThreads } from "./authenticate/index.js";
 import type { Backend } from "./forward/upstream-request.js";
 import { createMetrics } from "./observe/metrics.js";
 import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
+import { refusedEntry } from "./observe/trace.js";
 import { loadRootCredentials, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
 import { startIam, type Iam } from "./iam/index.js";
@@ -92,6 +93,20 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     timeoutMs: config.upstreamTimeoutMs,
   });
   forwarder.onUnreachable = () => metrics.upstreamErrors.inc();
+  // Logged once per cause: every client request would otherwise repeat it.
+  const refusalsSeen = new Set<string>();
+  forwarder.onRefusal = (refusal) => {
+    metrics.backendRefusals.inc({ code: refusal.code });
+    if (refusalsSeen.has(refusal.code)) return;
+    refusalsSeen.add(refusal.code);
+    logger.log("error", "the backend refuses s3gate's credentials or signature", {
+      backend: backend.origin,
+      status: refusal.status,
+      code: refusal.code,
+      message: refusal.message,
+      hint: "check S3GATE_BACKEND_ACCESS_KEY_ID, S3GATE_BACKEND_SECRET_ACCESS_KEY, S3GATE_BACKEND_REGION and the clock",
+    });
+  };
   const hashPool = new HashPool(config.hashThreads === "auto" ? autoHashThreads() : config.hashThreads);
   const handler = createPipeline({
     keys,
@@ -124,6 +139,14 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   const dataServer = createDataServer(handler, {
     requestTimeoutMs: config.requestTimeoutMs,
     tls: tls?.options,
+    onRefused: (refused) => {
+      metrics.errors.inc({ code: refused.code });
+      logger.log("debug", "request refused by the HTTP parser", {
+        requestId: refused.requestId,
+        reason: refused.reason,
+      });
+      if (accessLog.enabled) accessLog.write(refusedEntry(refused));
+    },
   });
   const stopWatching =
     tlsFiles === undefined || !("setSecureContext" in dataServer)
@@ -135,7 +158,8 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   const adminServer = createAdminServer({
     registry: metrics.registry,
     ready: async () => {
-      const up = await forwarder.ping(2000);
+      const { reachable, refusal } = await forwarder.ping(2000);
+      const up = reachable && refusal === undefined;
       metrics.backendUp.set(up ? 1 : 0);
       return up && iam.ready();
     },

@@ -43,7 +43,7 @@ export function sha256Check(expectedHex: string, hashes: HashSource = inlineHash
 export function checksumCheck(
   name: string,
   value: string,
-  where: "header" | "trailer",
+  where: "header" | "trailer" | "query",
   running?: RunningDigest,
 ): DigestCheck {
   const algorithm = CHECKSUM_ALGORITHMS.get(name);
@@ -52,27 +52,29 @@ export function checksumCheck(
   }
   const expected = decodeDigest(value, algorithm.bytes);
   if (expected === undefined) {
-    throw where === "header"
-      ? new S3Error("InvalidRequest", `Value for ${name} header is invalid.`)
-      : new S3Error("InvalidRequest", `Value for ${name} trailing header is invalid.`);
+    throw where === "trailer"
+      ? new S3Error("InvalidRequest", `Value for ${name} trailing header is invalid.`)
+      : new S3Error("InvalidRequest", `Value for ${name} header is invalid.`);
   }
+  // The AWS SDK for JavaScript presigns the checksum of an empty body (it has none yet): say where it came from.
+  const given = where === "query" ? `${name} in the presigned URL` : `${algorithm.name} you specified`;
   return {
     expected,
     digest: running ?? algorithm.create(),
-    mismatch: () =>
-      new S3Error("BadDigest", `The ${algorithm.name} you specified did not match the calculated checksum.`),
+    mismatch: () => new S3Error("BadDigest", `The ${given} did not match the calculated checksum.`),
   };
 }
 
 /**
  * The header checks of a request: Content-MD5, and (when `checksumHeaders`) the one `x-amz-checksum-*` value
- * header. CompleteMultipartUpload's checksum header describes the object, not its XML body: callers pass false.
+ * header (or query parameter of a presigned URL, in `hoisted`). CompleteMultipartUpload's checksum header describes the object, not its XML body: callers pass false.
  * Content-MD5 is computed by `hashes`.
  */
 export function headerDigestChecks(
   req: ParsedRequest,
   checksumHeaders: boolean,
   hashes: HashSource = inlineHash,
+  hoisted: ReadonlyMap<string, string> = NONE,
 ): DigestCheck[] {
   const checks: DigestCheck[] = [];
   const md5 = singleHeader(req, H_CONTENT_MD5);
@@ -85,17 +87,31 @@ export function headerDigestChecks(
       mismatch: () => new S3Error("BadDigest"),
     });
   }
-  const names = checksumHeaderNames(req);
+  const names = checksumHeaderNames(req, hoisted);
   if (names.length > 1) throw new S3Error("InvalidRequest", MULTIPLE);
   if (checksumHeaders && names.length === 1) {
-    checks.push(checksumCheck(names[0]!, singleHeader(req, names[0]!)!, "header"));
+    const name = names[0]!;
+    const header = singleHeader(req, name);
+    checks.push(
+      header === undefined
+        ? checksumCheck(name, hoisted.get(name)!, "query")
+        : checksumCheck(name, header, "header"),
+    );
   }
   return checks;
 }
 
-/** The `x-amz-checksum-*` value headers the request carries (not -algorithm, -type or -mode). */
-export function checksumHeaderNames(req: ParsedRequest): string[] {
-  return [...CHECKSUM_ALGORITHMS.keys()].filter((name) => req.headers.has(name));
+const NONE: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The `x-amz-checksum-*` value headers the request carries (not -algorithm, -type or -mode), as headers or
+ * `hoisted` into the query of a presigned URL: both are forwarded, so both are verified.
+ */
+export function checksumHeaderNames(
+  req: ParsedRequest,
+  hoisted: ReadonlyMap<string, string> = NONE,
+): string[] {
+  return [...CHECKSUM_ALGORITHMS.keys()].filter((name) => req.headers.has(name) || hoisted.has(name));
 }
 
 /** Feeds every check; `verify` compares them all once the body has ended (constant time), throwing the first miss. */

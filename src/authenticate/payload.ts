@@ -63,6 +63,8 @@ export interface PayloadOptions {
   readonly checksumHeaders: boolean;
   /** Hashing threads for large bodies: a plain body's SHA-256 and Content-MD5, an aws-chunked body's chunks. */
   readonly hashPool?: HashPool | undefined;
+  /** `x-amz-*` headers a presigned URL carried in its query (its checksums are verified as headers are). */
+  readonly hoisted?: ReadonlyMap<string, string>;
 }
 
 const UNKNOWN_MODE =
@@ -96,7 +98,7 @@ export function requestPayload(
     );
   }
   const hashes = hashSource(opts.hashPool, contentLength);
-  const checks = headerDigestChecks(parsed, opts.checksumHeaders, hashes);
+  const checks = headerDigestChecks(parsed, opts.checksumHeaders, hashes, opts.hoisted);
   const plain = (upstreamHash: string): Payload => {
     if (!hasBody && checks.length === 0)
       return {
@@ -177,7 +179,7 @@ function streamingPayload(
     );
   }
   const trailer = declaredTrailer === undefined ? undefined : parseDeclaredTrailer(declaredTrailer);
-  if (trailer !== undefined && checksumHeaderNames(parsed).length > 0) {
+  if (trailer !== undefined && checksumHeaderNames(parsed, opts.hoisted).length > 0) {
     throw new S3Error(
       "InvalidRequest",
       "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
@@ -195,7 +197,7 @@ function streamingPayload(
       : undefined,
     trailer,
     decodedLength: Number(decoded),
-    digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders)),
+    digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders, inlineHash, opts.hoisted)),
     chunkDigests: signed && Number(decoded) >= OFFLOAD_MIN_BYTES ? opts.hashPool?.chunkDigests() : undefined,
   });
   const rest = encodings.filter((e) => e !== AWS_CHUNKED);

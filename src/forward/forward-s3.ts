@@ -3,7 +3,7 @@
  * and bound to their per-key checks, the upstream request built and signed, the answer streamed back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
 import { readBody, requestPayload, type HashPool } from "../authenticate/index.js";
@@ -46,8 +46,11 @@ export async function forwardS3(
   const payload = requestPayload(req, parsed, auth, {
     checksumHeaders: s3.operation !== "CompleteMultipartUpload",
     hashPool: ctx.hashPool,
+    hoisted: s3.hoistedHeaders,
   });
-  let body = payload.body;
+  let body: Readable | Buffer | null = payload.body;
+  // The length of what is sent: the client's (decoded, for aws-chunked) or, without either, none or unknown.
+  let bodyLength = payload.contentLength !== undefined ? Number(payload.contentLength) : body ? undefined : 0;
   if (ctx.expectContinue) res.writeContinue();
   if (s3.bodyChecks === "DeleteObjects") {
     const xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
@@ -56,7 +59,8 @@ export async function forwardS3(
       await deleteSomeObjects(forwarder, ctx, s3, xml);
       return;
     }
-    body = Readable.from([xml]);
+    body = xml;
+    bodyLength = xml.length;
   } else if (s3.visibleBucket !== undefined) {
     await listVisibleBuckets(forwarder, ctx, s3, s3.visibleBucket);
     return;
@@ -64,9 +68,29 @@ export async function forwardS3(
     // An empty upstream body could complete before the checks: read and check the request body first.
     await readBody(payload, 0);
     body = null;
+    bodyLength = 0;
   }
-  const up = buildUpstream(forwarder.backend, parsed, s3, payload);
+  const up = buildUpstream(forwarder.backend, parsed, s3, payload, bodyLength);
   await forwarder.forward(parsed.method, up.target, up.headers, body, res, ctx.trace);
+  if (!req.complete && body !== null && !Buffer.isBuffer(body)) dropRestOfBody(req, body);
+}
+
+/** How long the rest of a body the backend refused early is read and dropped before the connection is cut. */
+const DROP_BODY_MS = 30_000;
+
+/**
+ * The backend answered before the whole body went up (it refused the upload at once) and the answer has been
+ * relayed: nothing more goes upstream, and the rest of the client's body is read and dropped, so that a client
+ * that writes its whole body before reading gets the answer, and its connection stays in step for the next
+ * request. A client still sending after DROP_BODY_MS loses its connection.
+ */
+function dropRestOfBody(req: IncomingMessage, body: Readable): void {
+  req.unpipe();
+  body.destroy();
+  const timer = setTimeout(() => req.socket.destroy(), DROP_BODY_MS).unref();
+  req.once("end", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
 }
 
 const CHECKSUM_HEADERS = [
@@ -96,11 +120,13 @@ async function deleteSomeObjects(
     const { body, md5 } = deleteObjectsBody(kept, quiet);
     const headerChanges = new Map<string, string | undefined>([["content-md5", md5]]);
     for (const name of CHECKSUM_HEADERS) headerChanges.set(name, undefined);
-    const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
-      contentLength: String(body.length),
-      upstreamHash: createHash("sha256").update(body).digest("hex"),
-      headerChanges,
-    });
+    const up = buildUpstream(
+      forwarder.backend,
+      ctx.parsed,
+      s3,
+      { upstreamHash: createHash("sha256").update(body).digest("hex"), headerChanges },
+      body.length,
+    );
     const t0 = performance.now();
     const answer = await forwarder.fetch(
       ctx.parsed.method,
@@ -148,11 +174,13 @@ async function listVisibleBuckets(
   s3: S3Request,
   visible: (bucket: string) => boolean,
 ): Promise<void> {
-  const up = buildUpstream(forwarder.backend, ctx.parsed, s3, {
-    contentLength: undefined,
-    upstreamHash: EMPTY_SHA256,
-    headerChanges: new Map(),
-  });
+  const up = buildUpstream(
+    forwarder.backend,
+    ctx.parsed,
+    s3,
+    { upstreamHash: EMPTY_SHA256, headerChanges: new Map() },
+    0,
+  );
   const answer = await forwarder.fetch(
     ctx.parsed.method,
     up.target,

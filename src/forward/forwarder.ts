@@ -11,6 +11,7 @@ import { noteRelayed } from "../observe/buffer-gc.js";
 import { signUpstream, type Backend } from "./upstream-request.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import { turnQueue } from "../turn-queue.js";
+import { backendRefusal, REFUSAL_PEEK_BYTES, type BackendRefusal } from "./backend-refusal.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -31,6 +32,8 @@ export interface ForwardOptions {
 
 export interface UpstreamResult {
   readonly status: number;
+  /** The first bytes of an error answer's body (status 400 or more), for its error code. */
+  readonly errorStart: string | undefined;
 }
 
 /** What the caller keeps of an upstream request: when it started, how long its headers took, how to abort it. */
@@ -69,6 +72,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #error: Error | undefined;
   /** The request's promise is settled once, whichever of the end, an error or a refused header comes first. */
   #settled = false;
+  /** The start of an error answer's body, kept for its code (see {@link backendRefusal}). */
+  #errorStart = "";
 
   constructor(
     private readonly res: ServerResponse,
@@ -105,6 +110,9 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#status >= 400 && this.#errorStart.length < REFUSAL_PEEK_BYTES) {
+      this.#errorStart += chunk.toString("latin1", 0, REFUSAL_PEEK_BYTES - this.#errorStart.length);
+    }
     if (!this.#held) return this.#write(controller, chunk);
     this.#chunks.push(chunk);
     this.#heldBytes += chunk.length;
@@ -181,7 +189,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.res.end();
     if (!this.#settled) {
       this.#settled = true;
-      this.resolve({ status: this.#status });
+      this.resolve({ status: this.#status, errorStart: this.#status >= 400 ? this.#errorStart : undefined });
     }
   }
 
@@ -200,6 +208,8 @@ export class Forwarder {
   readonly #pool: Pool;
   /** Called when a request fails without any response from the backend (for the upstream-errors metric). */
   onUnreachable: (() => void) | undefined;
+  /** Called when the backend refuses s3gate's own credentials or signature. */
+  onRefusal: ((refusal: BackendRefusal) => void) | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -225,12 +235,12 @@ export class Forwarder {
     method: string,
     target: string,
     headers: Record<string, string>,
-    body: Readable | null,
+    body: Readable | Buffer | null,
     res: ServerResponse,
     link: UpstreamLink,
   ): Promise<UpstreamResult> {
     let bodyError: unknown;
-    body?.once("error", (err) => (bodyError = err));
+    if (body !== null && !Buffer.isBuffer(body)) body.once("error", (err) => (bodyError = err));
     return new Promise<UpstreamResult>((resolve, reject) => {
       const fail = (err: Error): void => {
         if (bodyError !== undefined) reject(bodyError);
@@ -240,12 +250,18 @@ export class Forwarder {
           reject(new S3Error("ServiceUnavailable", "The backend is unreachable."));
         }
       };
+      const done = (result: UpstreamResult): void => {
+        if (result.errorStart !== undefined) this.#noteRefusal(result.status, result.errorStart);
+        resolve(result);
+      };
       link.upstreamStart = performance.now();
-      this.#pool.dispatch(
-        { path: target, method, headers, body },
-        new ResponseRelay(res, link, resolve, fail),
-      );
+      this.#pool.dispatch({ path: target, method, headers, body }, new ResponseRelay(res, link, done, fail));
     });
+  }
+
+  #noteRefusal(status: number, bodyStart: string): void {
+    const refusal = backendRefusal(status, bodyStart);
+    if (refusal !== undefined) this.onRefusal?.(refusal);
   }
 
   /**
@@ -273,6 +289,8 @@ export class Forwarder {
       if (size > maxBytes) throw new S3Error("InternalError");
       chunks.push(chunk);
     }
+    if (answer.statusCode >= 400)
+      this.#noteRefusal(answer.statusCode, Buffer.concat(chunks).toString("latin1"));
     const out: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name) && name !== "content-length") out[name] = value;
@@ -280,20 +298,28 @@ export class Forwarder {
     return { status: answer.statusCode, headers: out, body: Buffer.concat(chunks) };
   }
 
-  /** True when the backend answers a signed `HEAD /` at all (any status). */
-  async ping(timeoutMs: number): Promise<boolean> {
+  /**
+   * Asks the backend a signed `GET /` (ListBuckets). `reachable` when it answers at all; `refusal` when it
+   * refuses s3gate's credentials or signature (any other answer, AccessDenied included, means they work).
+   */
+  async ping(timeoutMs: number): Promise<{ reachable: boolean; refusal: BackendRefusal | undefined }> {
     try {
-      const { body } = await this.#pool.request({
+      const { statusCode, body } = await this.#pool.request({
         path: "/",
-        method: "HEAD",
-        headers: signUpstream(this.backend, "HEAD", "/", {}, EMPTY_SHA256),
+        method: "GET",
+        headers: signUpstream(this.backend, "GET", "/", {}, EMPTY_SHA256, 0),
         headersTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      await body.dump();
-      return true;
+      // An error answer is a short XML document; a listing is not read.
+      let start = "";
+      if (statusCode >= 400) start = (await body.text()).slice(0, REFUSAL_PEEK_BYTES);
+      else await body.dump();
+      const refusal = backendRefusal(statusCode, start);
+      if (refusal !== undefined) this.onRefusal?.(refusal);
+      return { reachable: true, refusal };
     } catch {
-      return false;
+      return { reachable: false, refusal: undefined };
     }
   }
 

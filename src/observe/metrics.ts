@@ -16,6 +16,7 @@ export interface Metrics {
   readonly decisions: FastCounter<"operation" | "decision">;
   readonly authFailures: Counter<"code">;
   readonly upstreamErrors: Counter;
+  readonly backendRefusals: Counter<"code">;
   readonly accessLogDropped: Counter;
   readonly backendUp: Gauge;
   readonly storeUp: Gauge;
@@ -104,6 +105,12 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
       help: "Backend requests that failed without a response (connection refused, reset, timeout).",
       registers: [registry],
     }),
+    backendRefusals: new Counter({
+      name: "s3gate_backend_refusals_total",
+      help: "Backend answers refusing s3gate's own credentials or signature, by S3 error code.",
+      labelNames: ["code"],
+      registers: [registry],
+    }),
     storeUp: new Gauge({
       name: "s3gate_store_up",
       help: "1 when the key/policy store has loaded and is not staler than its limit, else 0.",
@@ -122,7 +129,7 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
     ),
     backendUp: new Gauge({
       name: "s3gate_backend_up",
-      help: "1 when the backend answered the last readiness check (a signed HEAD /), else 0.",
+      help: "1 when the backend accepted s3gate's signature in the last readiness check (a signed GET /), else 0.",
       registers: [registry],
     }),
     tlsCertificateExpiry: new Gauge({

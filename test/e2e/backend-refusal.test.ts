@@ -1,0 +1,76 @@
+/**
+ * A backend that refuses s3gate's own signature (here: s3gate configured with a wrong backend secret): the
+ * cause is logged once with what the backend said, counted by code, and /readyz reports not ready.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ListBucketsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { loadConfig } from "../../src/config.js";
+import { startGateway, type Gateway } from "../../src/app.js";
+import { s3Client, startS3Process, ROOT_KEY, type S3Process } from "../helpers/backend.js";
+
+let backend: S3Process;
+let gateway: Gateway;
+let dataDir: string;
+const logged: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  backend = await startS3Process();
+  dataDir = mkdtempSync(join(tmpdir(), "s3gate-refusal-"));
+  gateway = await startGateway(
+    loadConfig({
+      S3GATE_LISTEN: "127.0.0.1:0",
+      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+      S3GATE_BACKEND_URL: backend.url,
+      S3GATE_BACKEND_ACCESS_KEY_ID: backend.credentials.accessKeyId,
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: "not-the-backend-secret-0000000000000000000",
+      S3GATE_DATA_DIR: dataDir,
+      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      S3GATE_ACCESS_LOG: "off",
+      S3GATE_LOG_LEVEL: "error",
+    }),
+  );
+  // The gateway's logger writes JSON lines to stderr: read them from there.
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.includes("refuses s3gate")) logged.push(JSON.parse(text) as Record<string, unknown>);
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await backend?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("a backend that refuses s3gate's signature", () => {
+  it("is logged once per cause, counted, and makes /readyz fail", async () => {
+    const s3 = s3Client(`http://127.0.0.1:${gateway.data.port}`);
+    for (let i = 0; i < 3; i++) {
+      await expect(s3.send(new ListObjectsV2Command({ Bucket: "any-bucket" }))).rejects.toMatchObject({
+        name: "SignatureDoesNotMatch",
+      });
+    }
+    await expect(s3.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: "SignatureDoesNotMatch",
+    });
+    s3.destroy();
+    const ready = await fetch(`http://127.0.0.1:${gateway.admin.port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      level: "error",
+      code: "SignatureDoesNotMatch",
+      status: 403,
+      backend: backend.url,
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${gateway.admin.port}/metrics`)).text();
+    expect(metrics).toMatch(/s3gate_backend_refusals_total\{code="SignatureDoesNotMatch"\} [5-9]/);
+    expect(metrics).toMatch(/s3gate_backend_up 0/);
+  });
+});
