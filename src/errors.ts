@@ -17,6 +17,7 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
     { status: 400, message: "Error parsing the X-Amz-Credential parameter." },
   ],
   ["BadDigest", { status: 400, message: "The Content-MD5 you specified did not match what we received." }],
+  ["BadRequest", { status: 400, message: "An error occurred when parsing the HTTP request." }],
   [
     "IncompleteBody",
     {
@@ -84,6 +85,7 @@ export type S3ErrorCode =
   | "AuthorizationHeaderMalformed"
   | "AuthorizationQueryParametersError"
   | "BadDigest"
+  | "BadRequest"
   | "IncompleteBody"
   | "InternalError"
   | "InvalidAccessKeyId"

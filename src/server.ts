@@ -15,11 +15,28 @@ import type { SecureContextOptions } from "node:tls";
 import type { Registry } from "prom-client";
 import type { Handler } from "./pipeline.js";
 import type { ListenAddress } from "./config.js";
+import { S3Error, s3ErrorXml } from "./errors.js";
+import { H_REQUEST_ID } from "./constants.js";
+import { nextRequestId } from "./observe/trace.js";
 
 export type DataServer = Server | HttpsServer;
 
+/** A request Node's HTTP parser refused before any handler saw it, answered with S3's BadRequest. */
+export interface RefusedRequest {
+  readonly requestId: string;
+  readonly remote: string | undefined;
+  readonly status: number;
+  readonly code: string;
+  /** Node's parser error code, e.g. HPE_INVALID_HEADER_TOKEN. */
+  readonly reason: string | undefined;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
 export interface DataServerOptions {
   readonly requestTimeoutMs: number;
+  /** Told of each request Node's parser refused (for the access log and metrics). */
+  readonly onRefused?: (refused: RefusedRequest) => void;
   /** Serve HTTPS with this certificate and key (see `src/tls.ts`); plain HTTP when absent. */
   readonly tls?: SecureContextOptions;
 }
@@ -136,16 +153,30 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
   };
   server.on("request", (req: IncomingMessage, res: ServerResponse) => serve(req, res, false));
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => serve(req, res, true));
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+  // S3 ignores an Expect other than 100-continue (`Expect: 200`, an empty one): so does s3gate, where Node
+  // would answer a bare 417.
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => serve(req, res, false));
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
       socket.destroy();
       return;
     }
-    const body =
-      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadRequest</Code><Message>An error occurred when parsing the HTTP request.</Message></Error>';
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    const requestId = nextRequestId();
+    const error = new S3Error("BadRequest");
+    const body = s3ErrorXml(error, "/", requestId);
+    const head =
+      `HTTP/1.1 ${error.status} Bad Request\r\nContent-Type: application/xml\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${H_REQUEST_ID}: ${requestId}\r\nConnection: close\r\n\r\n`;
+    socket.end(head + body);
+    opts.onRefused?.({
+      requestId,
+      remote: socket.remoteAddress,
+      status: error.status,
+      code: error.code,
+      reason: err.code,
+      bytesIn: socket.bytesRead,
+      bytesOut: Buffer.byteLength(head) + Buffer.byteLength(body),
+    });
   });
   return server;
 }

@@ -11,6 +11,7 @@ import {
   ALGORITHM_SIGV4,
   ALGORITHM_SIGV4A,
   H_AMZ_DATE,
+  H_DATE,
   H_AUTHORIZATION,
   H_CONTENT_SHA256,
   H_SECURITY_TOKEN,
@@ -122,7 +123,8 @@ function parseHeaderAuth(req: ParsedRequest, header: string, now: number, opts: 
       "The authorization header is malformed; it must contain Credential, SignedHeaders and Signature.",
     );
   }
-  const amzDate = singleHeader(req, H_AMZ_DATE);
+  // Without x-amz-date, a Date header in SigV4's basic ISO 8601 form is the request's date, as AWS accepts it.
+  const amzDate = singleHeader(req, H_AMZ_DATE) ?? singleHeader(req, H_DATE);
   if (amzDate === undefined) {
     throw new S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   }

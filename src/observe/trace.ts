@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { STAGE_AUTHORIZE, STAGE_UPSTREAM, statusClass, type Metrics } from "./metrics.js";
-import type { AccessLog, FailedCondition } from "./log.js";
+import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 
 const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
 let idCounter = 0;
@@ -149,3 +149,37 @@ export function isoNow(ms: number = Date.now()): string {
 
 const round = (ms: number | undefined): number | undefined =>
   ms === undefined ? undefined : Math.round(ms * 1000) / 1000;
+
+/** The access line of a request Node's HTTP parser refused: no method, key or operation could be read. */
+export function refusedEntry(r: {
+  requestId: string;
+  remote: string | undefined;
+  status: number;
+  code: string;
+  bytesIn: number;
+  bytesOut: number;
+}): AccessEntry {
+  return {
+    time: isoNow(),
+    requestId: r.requestId,
+    remote: r.remote,
+    method: undefined,
+    accessKeyId: undefined,
+    operation: "Unknown",
+    bucket: undefined,
+    key: undefined,
+    status: r.status,
+    error: r.code,
+    decision: undefined,
+    policy: undefined,
+    policyVersion: undefined,
+    statement: undefined,
+    failedCondition: undefined,
+    bytesIn: r.bytesIn,
+    bytesOut: r.bytesOut,
+    durationMs: 0,
+    authMs: undefined,
+    authorizeMs: undefined,
+    upstreamMs: undefined,
+  };
+}

@@ -1,4 +1,5 @@
 /** authenticate(): one row per case, each a signed request with one thing wrong (or right). */
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { authenticate, type KeyRecord } from "../../src/authenticate/index.js";
 import { parseRequestHead } from "../../src/request.js";
@@ -284,5 +285,77 @@ describe("authenticate", () => {
     }
     expect(code).toBe(row.expect);
     if (row.message !== undefined) expect(message).toMatch(row.message);
+  });
+});
+
+/** SigV4 over `host` and a `date` header, computed with node:crypto alone (the SDK signers always add x-amz-date). */
+function signWithDateHeader(date: string, rfcDate = false): Head {
+  const hmac = (key: Buffer | string, data: string): Buffer =>
+    createHmac("sha256", key).update(data).digest();
+  const day = date.slice(0, 8);
+  const scope = `${day}/us-east-1/s3/aws4_request`;
+  const dateValue = rfcDate ? new Date(NOW).toUTCString() : date;
+  const canonical = [
+    "GET",
+    "/bucket/key",
+    "",
+    `date:${dateValue}`,
+    "host:localhost",
+    `x-amz-content-sha256:${EMPTY}`,
+    "",
+    "date;host;x-amz-content-sha256",
+    EMPTY,
+  ].join("\n");
+  const toSign = ["AWS4-HMAC-SHA256", date, scope, createHash("sha256").update(canonical).digest("hex")].join(
+    "\n",
+  );
+  let key = hmac("AWS4" + TEST_KEY.secretAccessKey, day);
+  for (const part of ["us-east-1", "s3", "aws4_request"]) key = hmac(key, part);
+  const signature = createHmac("sha256", key).update(toSign).digest("hex");
+  return {
+    method: "GET",
+    target: "/bucket/key",
+    rawHeaders: [
+      "Host",
+      "localhost",
+      "Date",
+      dateValue,
+      "x-amz-content-sha256",
+      EMPTY,
+      "Authorization",
+      `AWS4-HMAC-SHA256 Credential=${TEST_KEY.accessKeyId}/${scope}, SignedHeaders=date;host;x-amz-content-sha256, Signature=${signature}`,
+    ],
+  };
+}
+
+describe("the request date", () => {
+  const run = (head: Head): string => {
+    try {
+      authenticate(
+        parseRequestHead({ ...head, remoteAddress: "127.0.0.1", secure: false }, NOW),
+        { get: (id) => KEYS.get(id) },
+        NOW,
+        OPTS,
+      );
+      return "ok";
+    } catch (err) {
+      if (!(err instanceof S3Error)) throw err;
+      return err.code;
+    }
+  };
+
+  it("comes from a Date header in SigV4's basic ISO 8601 form when there is no x-amz-date", () => {
+    expect(run(signWithDateHeader("20261122T120000Z"))).toBe("ok");
+  });
+
+  it("is refused from a Date header in another form, and checked for skew", () => {
+    expect(run(signWithDateHeader("20261122T120000Z", true))).toBe("AccessDenied");
+    expect(run(signWithDateHeader("20261122T110000Z"))).toBe("RequestTimeTooSkewed");
+  });
+
+  it("a tampered Date header no longer verifies", () => {
+    const head = signWithDateHeader("20261122T120000Z");
+    head.rawHeaders[3] = "20261122T120001Z";
+    expect(run(head)).toBe("SignatureDoesNotMatch");
   });
 });
