@@ -1,11 +1,12 @@
 /**
- * The development backend for `s3gate dev`: the s3rver package started in-process, objects under the data
- * directory, behind a guard that gives it S3's all-or-nothing commit. Loaded only by `dev`, so production installs (`npm ci --omit=dev`) never need it.
+ * The development backend for `s3gate dev`: s3gate's own filesystem S3 server (src/dev/dev-s3/) started
+ * in-process on 127.0.0.1, objects under the data directory, with a key pair made for this process only, so
+ * that nothing but this s3gate can use it.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startCommitGuard } from "./commit-guard.js";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { startDevS3 } from "./dev-s3/server.js";
 
 export interface EmbeddedS3 {
   readonly url: string;
@@ -14,40 +15,12 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-
-/** Starts s3rver on 127.0.0.1 behind the commit guard, objects in `<dataDir>/dev-s3`, spool in `<dataDir>/dev-spool`. */
+/** Starts the development S3 server on 127.0.0.1, objects in `<dataDir>/dev-objects`. */
 export async function startEmbeddedS3(dataDir: string, port = 0): Promise<EmbeddedS3> {
-  const directory = join(dataDir, "dev-s3");
-  const spool = join(dataDir, "dev-spool");
+  const directory = join(dataDir, "dev-objects");
   mkdirSync(directory, { recursive: true });
-  mkdirSync(spool, { recursive: true });
-  let mod: { default: new (opts: Record<string, unknown>) => S3rverInstance };
-  try {
-    const name = "s3rver";
-    mod = (await import(name)) as typeof mod;
-  } catch {
-    throw new Error("`s3gate dev` needs the development dependencies (npm ci without --omit=dev).");
-  }
-  const server = new mod.default({
-    address: "127.0.0.1",
-    port,
-    directory,
-    silent: true,
-    vhostBuckets: false,
-  });
-  const { port: bound } = await server.run();
-  const guard = await startCommitGuard(bound, spool);
-  return {
-    url: guard.url,
-    accessKeyId: "S3RVER",
-    secretAccessKey: "S3RVER",
-    async close() {
-      await guard.close();
-      await server.close();
-    },
-  };
+  const accessKeyId = "S3GATEDEV" + randomBytes(6).toString("hex").toUpperCase().slice(0, 11);
+  const secretAccessKey = randomBytes(30).toString("base64url");
+  const server = await startDevS3({ directory, port, accessKeyId, secretAccessKey });
+  return { url: server.url, accessKeyId, secretAccessKey, close: () => server.close() };
 }
