@@ -470,7 +470,8 @@ describe("ListBuckets", () => {
       );
       const out = await s3For(key, filtered).send(new ListBucketsCommand({}));
       expect(out.Buckets?.map((b) => b.Name).sort()).toEqual(["alpha-data", "gamma-data"]);
-      expect(out.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
+      // The backend's request id when it sends one, else s3gate's.
+      expect(out.$metadata.requestId).toMatch(/^\S+$/);
       const all = await s3For(ROOT_KEY, filtered).send(new ListBucketsCommand({}));
       expect(all.Buckets?.map((b) => b.Name)).toContain("beta-data");
       admin.destroy();

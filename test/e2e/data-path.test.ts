@@ -4,6 +4,8 @@
  * of the backend credentials and none of the client's authentication material.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { AwsCrc32 } from "@aws-crypto/crc32";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +249,38 @@ describe("payload integrity", () => {
     expect((await raw("PUT", head.target, head.rawHeaders, body)).status).toBe(200);
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "honest" }));
     expect(sha(await got.Body!.transformToByteArray())).toBe(sha(body));
+  });
+
+  it.each([
+    ["matches", true],
+    ["does not match", false],
+  ])("verifies an x-amz-checksum-crc32 carried in a presigned URL's query that %s", async (_what, honest) => {
+    const body = randomBytes(4096);
+    const crc = new AwsCrc32();
+    crc.update(body);
+    const value = Buffer.from(await crc.digest()).toString("base64");
+    const key = `presigned-crc-${honest}`;
+    const sent = Buffer.from(body);
+    if (!honest) sent[0] = sent[0]! ^ 1;
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, ChecksumCRC32: value }),
+      { expiresIn: 300 },
+    );
+    expect(url).toContain("x-amz-checksum-crc32=");
+    const put = await fetch(url, { method: "PUT", body: sent });
+    const res = { status: put.status, body: await put.text() };
+    if (honest) {
+      expect(res.status).toBe(200);
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect(sha(await got.Body!.transformToByteArray())).toBe(sha(body));
+    } else {
+      expect(res.status).toBe(400);
+      expect(res.body).toContain("<Code>BadDigest</Code>");
+      await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
   });
 
   it("answers a STREAMING payload mode without x-amz-decoded-content-length with MissingContentLength", async () => {

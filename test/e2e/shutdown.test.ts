@@ -13,14 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  BACKEND_KEY,
-  ROOT_KEY,
-  startS3Process,
-  startTap,
-  type S3Process,
-  type Tap,
-} from "../helpers/backend.js";
+import { ROOT_KEY, startS3Process, startTap, type S3Process, type Tap } from "../helpers/backend.js";
 import { signRequest } from "../helpers/sign.js";
 
 const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");
@@ -35,7 +28,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   s3 = await startS3Process();
-  tap = await startTap(s3.url);
+  tap = await startTap(s3.url, s3.credentials);
   const direct = backendClient();
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
   direct.destroy();
@@ -54,7 +47,7 @@ const backendClient = (): S3Client =>
     endpoint: s3.url,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials: BACKEND_KEY,
+    credentials: s3.credentials,
     maxAttempts: 1,
   });
 
@@ -77,8 +70,8 @@ async function serve(env: Record<string, string>, accessLog = false): Promise<Se
       S3GATE_LISTEN: "127.0.0.1:0",
       S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
       S3GATE_BACKEND_URL: tap.url,
-      S3GATE_BACKEND_ACCESS_KEY_ID: BACKEND_KEY.accessKeyId,
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: BACKEND_KEY.secretAccessKey,
+      S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
       S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
       S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
       S3GATE_DATA_DIR: dataDir,

@@ -1,7 +1,7 @@
 /**
- * Two s3gate processes sharing the S3-backed store (in moto_server, which has conditional writes): concurrent
- * IAM writes through both lose nothing, and a key disabled through one is refused by the other within the
- * propagation bound (2 s by default).
+ * Two s3gate processes sharing the S3-backed store (in the development backend or Ceph RGW, both with
+ * conditional writes): concurrent IAM writes through both lose nothing, and a key disabled through one is
+ * refused by the other within the propagation bound (2 s by default).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,19 +17,16 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
-import { HAS_MOTO, startMoto, type Moto } from "../iam/moto.js";
 import { code, iamClient, s3Client } from "../iam/helpers.js";
-import { ROOT_KEY } from "../helpers/backend.js";
+import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
 
 const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");
-if (!HAS_MOTO)
-  console.warn("NOTICE: moto_server is not installed: the two-process shared-store test is skipped.");
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
 /** Starts `s3gate serve` with the shared store; resolves with its endpoint once it logs "s3gate started". */
-async function startS3gate(backend: string, masterKey: string): Promise<string> {
+async function startS3gate(backend: S3Process, masterKey: string): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-replica-"));
   dirs.push(dataDir);
   const child = spawn(process.execPath, [MAIN, "serve"], {
@@ -37,14 +34,16 @@ async function startS3gate(backend: string, masterKey: string): Promise<string> 
       PATH: process.env.PATH,
       S3GATE_LISTEN: "127.0.0.1:0",
       S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-      S3GATE_BACKEND_URL: backend,
-      S3GATE_BACKEND_ACCESS_KEY_ID: "moto",
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: "moto",
+      S3GATE_BACKEND_URL: backend.url,
+      S3GATE_BACKEND_ACCESS_KEY_ID: backend.credentials.accessKeyId,
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: backend.credentials.secretAccessKey,
       S3GATE_DATA_DIR: dataDir,
       S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
       S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
       S3GATE_STORE: "s3",
       S3GATE_STORE_BUCKET: "s3gate-shared",
+      // Conditional writes (If-None-Match: *), which both the development backend and RGW honour.
+      S3GATE_STORE_CONCURRENCY: "conditional",
       S3GATE_MASTER_KEY: masterKey,
       S3GATE_ACCESS_LOG: "off",
     },
@@ -62,19 +61,19 @@ async function startS3gate(backend: string, masterKey: string): Promise<string> 
   });
 }
 
-describe.skipIf(!HAS_MOTO)("two s3gate processes sharing the S3-backed store", () => {
-  let moto: Moto;
+describe("two s3gate processes sharing the S3-backed store", () => {
+  let backend: S3Process;
   let a: string;
   let b: string;
   beforeAll(async () => {
-    moto = await startMoto();
+    backend = await startS3Process();
     const masterKey = randomBytes(32).toString("base64");
-    [a, b] = await Promise.all([startS3gate(moto.url, masterKey), startS3gate(moto.url, masterKey)]);
+    [a, b] = await Promise.all([startS3gate(backend, masterKey), startS3gate(backend, masterKey)]);
   }, 60_000);
   afterAll(async () => {
     for (const c of children) c.kill("SIGKILL");
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await moto?.stop();
+    await backend?.stop();
   });
 
   it("concurrent CreatePolicy through both processes: every policy exists on both", async () => {

@@ -120,11 +120,34 @@ describe("@aws-sdk/client-s3 with its default checksums", () => {
     expect(sha(await readBack("multi.bin"))).toBe(sha(Buffer.concat(parts)));
   });
 
-  it("presigned PUT and GET (@aws-sdk/s3-request-presigner)", async () => {
+  it("a presigned PUT carries the CRC32 of an empty body, which is verified against the body sent", async () => {
+    // The SDK computes its default checksum when it presigns, before there is a body: AAAAAA== (CRC32 of "").
+    const put = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: BUCKET, Key: "presigned-default.bin" }),
+      {
+        expiresIn: 600,
+      },
+    );
+    expect(put).toContain("x-amz-checksum-crc32=AAAAAA%3D%3D");
+    const res = await fetch(put, { method: "PUT", body: "not empty" });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("<Code>BadDigest</Code>");
+    expect((await fetch(put, { method: "PUT", body: "" })).status).toBe(200);
+  });
+
+  it("presigned PUT and GET (@aws-sdk/s3-request-presigner, checksums only when required)", async () => {
     const data = randomBytes(2 * 1024 * 1024 + 1);
-    const put = await getSignedUrl(s3, new PutObjectCommand({ Bucket: BUCKET, Key: "presigned.bin" }), {
-      expiresIn: 600,
-    });
+    const presigner = s3Client(rig.endpoint, ROOT_KEY, { requestChecksumCalculation: "WHEN_REQUIRED" });
+    const put = await getSignedUrl(
+      presigner,
+      new PutObjectCommand({ Bucket: BUCKET, Key: "presigned.bin" }),
+      {
+        expiresIn: 600,
+      },
+    );
+    presigner.destroy();
+    expect(put).not.toContain("x-amz-checksum-");
     expect(put).toContain("X-Amz-Signature=");
     const res = await fetch(put, { method: "PUT", body: data });
     expect(res.status).toBe(200);

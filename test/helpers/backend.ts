@@ -1,8 +1,8 @@
 /**
- * The end-to-end rig: a real S3 server process (s3rver), a recording tap in front of it that checks every
- * request s3gate sends with an independent SigV4 implementation, and s3gate started in-process on port 0.
+ * The end-to-end rig: a real S3 server (the development backend, or the run's Ceph RGW when the vitest project
+ * sets S3GATE_TEST_BACKEND=rgw), a recording tap in front of it that checks every request s3gate sends with an
+ * independent SigV4 implementation against what crossed the socket, and s3gate started in-process on port 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,51 +14,51 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { loadConfig } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/app.js";
-import { startCommitGuard } from "../../src/dev/commit-guard.js";
+import { startDevS3 } from "../../src/dev/dev-s3/server.js";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { rgwFromRun } from "./rgw.js";
 
-export const BACKEND_KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+/** The backend credentials of the development backend in the rig. */
+export const BACKEND_KEY = {
+  accessKeyId: "S3GATEDEVBACKEND0001",
+  secretAccessKey: "dev-backend-secret-dev-backend-secret-00",
+};
 export const ROOT_KEY = {
   accessKeyId: "AKIAS3GATETESTROOT01",
   secretAccessKey: "rootsecretrootsecretrootsecretrootsecret",
 };
 
+export type BackendKind = "dev" | "rgw";
+
+/** The backend this vitest project runs the end-to-end suites against (see vitest.config.ts). */
+export const BACKEND_KIND: BackendKind = process.env.S3GATE_TEST_BACKEND === "rgw" ? "rgw" : "dev";
+
 export interface S3Process {
+  readonly kind: BackendKind;
   readonly url: string;
-  readonly dir: string;
+  /** The credentials s3gate signs with: the development backend's, or a fresh RGW user in a tenant of its own. */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
 /**
- * Starts s3rver as a child process, behind s3gate's development commit guard: s3rver alone keeps a body cut
- * short by a connection reset, which real S3 servers never do.
+ * Starts the development backend (objects in a temporary directory), or makes a fresh user of the run's RGW:
+ * each user is in a tenant of its own, so bucket names never clash between suites.
  */
-export async function startS3Process(): Promise<S3Process> {
-  const dir = mkdtempSync(join(tmpdir(), "s3gate-s3rver-"));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(import.meta.dirname, "s3rver-process.mjs"), dir],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /PORT (\d+)/.exec(out);
-      if (m !== null) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
-  });
-  const guard = await startCommitGuard(port, mkdtempSync(join(tmpdir(), "s3gate-spool-")));
+export async function startS3Process(kind: BackendKind = BACKEND_KIND): Promise<S3Process> {
+  if (kind === "rgw") {
+    const rgw = rgwFromRun();
+    if (rgw === undefined) throw new Error("this run has no Ceph RGW (see test/helpers/rgw-global-setup.ts)");
+    return { kind, url: rgw.url, credentials: await rgw.createUser(), stop: async () => {} };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "s3gate-dev-s3-"));
+  const server = await startDevS3({ directory: dir, ...BACKEND_KEY });
   return {
-    url: guard.url,
-    dir,
+    kind,
+    url: server.url,
+    credentials: BACKEND_KEY,
     async stop() {
-      await guard.close();
-      child.kill("SIGTERM");
-      if (child.exitCode === null) await once(child, "exit");
+      await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -81,17 +81,19 @@ export interface Tap {
   stop(): Promise<void>;
 }
 
-const signer = new SignatureV4({
-  credentials: BACKEND_KEY,
-  region: "us-east-1",
-  service: "s3",
-  sha256: Sha256,
-  uriEscapePath: false,
-  applyChecksum: false,
-});
-
 /** Recomputes the backend signature of a request s3gate sent, with @smithy/signature-v4. */
-async function checkSignature(req: IncomingMessage): Promise<string[]> {
+async function checkSignature(
+  req: IncomingMessage,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<string[]> {
+  const signer = new SignatureV4({
+    credentials,
+    region: "us-east-1",
+    service: "s3",
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const problems: string[] = [];
   const auth = req.headers.authorization ?? "";
   const m =
@@ -99,10 +101,18 @@ async function checkSignature(req: IncomingMessage): Promise<string[]> {
       auth,
     );
   if (m === null) return [`not signed by s3gate: ${auth}`];
-  if (m[1] !== BACKEND_KEY.accessKeyId) problems.push(`signed with ${m[1]}, not the backend key`);
+  if (m[1] !== credentials.accessKeyId) problems.push(`signed with ${m[1]}, not the backend key`);
   const signedNames = m[4]!.split(";");
+  // The values as they crossed the socket (rawHeaders, repeated ones joined with `,` as SigV4 joins them). A
+  // signed header that is not on the wire is a defect in itself: a backend cannot verify such a signature.
   const headers: Record<string, string> = {};
-  for (const name of signedNames) headers[name] = String(req.headers[name] ?? "");
+  for (const name of signedNames) {
+    const values: string[] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      if (req.rawHeaders[i]!.toLowerCase() === name) values.push(req.rawHeaders[i + 1]!.trim());
+    if (values.length === 0) problems.push(`signed header ${name} is not on the wire`);
+    headers[name] = values.join(",");
+  }
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const query: Record<string, string | string[]> = {};
@@ -128,7 +138,8 @@ async function checkSignature(req: IncomingMessage): Promise<string[]> {
       query,
       headers,
     }),
-    { signingDate: date },
+    // Every header s3gate signed, those @smithy/signature-v4 would leave out by default (cache-control…) too.
+    { signingDate: date, signableHeaders: new Set(signedNames) },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))![1];
   if (expected !== m[5]) problems.push("backend signature does not verify");
@@ -139,10 +150,14 @@ async function checkSignature(req: IncomingMessage): Promise<string[]> {
   return problems;
 }
 
-/** Starts the recording tap in front of `backendUrl`. */
-export async function startTap(backendUrl: string): Promise<Tap> {
+/** Starts the recording tap in front of `backendUrl`, checking signatures made with `credentials`. */
+export async function startTap(
+  backendUrl: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<Tap> {
   const requests: Recorded[] = [];
   const backend = new URL(backendUrl);
+  if (backend.hostname === "localhost") backend.hostname = "127.0.0.1";
   const server: Server = createServer((req, res) => {
     const rec: Recorded = {
       method: req.method!,
@@ -154,7 +169,7 @@ export async function startTap(backendUrl: string): Promise<Tap> {
       problems: [],
     };
     requests.push(rec);
-    void checkSignature(req).then((p) => {
+    void checkSignature(req, credentials).then((p) => {
       rec.problems.push(...p);
       rec.signatureValid = p.length === 0;
     });
@@ -198,17 +213,24 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-/** s3rver process + tap + s3gate, with the root key configured and an optional clock. */
-export async function startRig(env: Record<string, string> = {}, now?: () => number): Promise<Rig> {
+/**
+ * The backend + tap + s3gate, with the root key configured and an optional clock. `stop()` fails when the tap
+ * saw a request whose signature does not verify against what crossed the socket (unless `allowProblems`).
+ */
+export async function startRig(
+  env: Record<string, string> = {},
+  now?: () => number,
+  opts: { allowProblems?: boolean } = {},
+): Promise<Rig> {
   const s3 = await startS3Process();
-  const tap = await startTap(s3.url);
+  const tap = await startTap(s3.url, s3.credentials);
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-data-"));
   const config = loadConfig({
     S3GATE_LISTEN: "127.0.0.1:0",
     S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
     S3GATE_BACKEND_URL: tap.url,
-    S3GATE_BACKEND_ACCESS_KEY_ID: BACKEND_KEY.accessKeyId,
-    S3GATE_BACKEND_SECRET_ACCESS_KEY: BACKEND_KEY.secretAccessKey,
+    S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     S3GATE_DATA_DIR: dataDir,
     S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
     S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
@@ -231,6 +253,11 @@ export async function startRig(env: Record<string, string> = {}, now?: () => num
       await tap.stop();
       await s3.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      const bad = tap.requests
+        .filter((r) => r.problems.length > 0)
+        .map((r) => `${r.method} ${r.target}: ${r.problems.join("; ")}`);
+      if (bad.length > 0 && opts.allowProblems !== true)
+        throw new Error(`requests s3gate sent to the backend that do not verify:\n${bad.join("\n")}`);
     },
   };
 }

@@ -46,7 +46,8 @@ export async function signRequest(
     query: input.query ?? {},
     headers: {
       host: input.host ?? "localhost",
-      ...(input.presign !== undefined ? { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } : {}),
+      // Spelled as the AWS SDK presigner puts it into the query.
+      ...(input.presign !== undefined ? { "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD" } : {}),
       ...input.headers,
     },
     body: input.body,

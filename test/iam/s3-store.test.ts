@@ -1,24 +1,73 @@
 /**
- * The S3-backed store: conditional writes against moto_server (which implements If-None-Match), the lease-lock
- * fallback against s3rver (which ignores it), each detected by the start-up probe; concurrent writers through
- * separate replicas never lose an update; a change is seen by the other replica within the propagation bound.
+ * The S3-backed store: conditional writes against servers that implement If-None-Match (the development
+ * backend, moto_server, Ceph RGW in the rgw project), the lease-lock fallback against s3rver (which ignores it),
+ * each detected by the start-up probe; concurrent writers through separate replicas never lose an update; a
+ * change is seen by the other replica within the propagation bound.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store, type S3Concurrency } from "../../src/iam/store/s3-store.js";
 import { Replica } from "../../src/iam/store/replica.js";
 import { masterKeyFrom } from "../../src/iam/store/crypto.js";
 import type { KeyData } from "../../src/iam/store/model.js";
 import type { Backend } from "../../src/forward/upstream-request.js";
-import { BACKEND_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
-import { HAS_MOTO, startMoto, type Moto } from "./moto.js";
+import { BACKEND_KEY, BACKEND_KIND, startS3Process } from "../helpers/backend.js";
+import { HAS_MOTO, startMoto } from "./moto.js";
 
-if (!HAS_MOTO)
-  console.warn("NOTICE: moto_server is not installed: the conditional-write store tests are skipped.");
+if (!HAS_MOTO && BACKEND_KIND === "dev")
+  console.warn("NOTICE: moto_server is not installed: the moto_server store tests are skipped.");
 
 const master = masterKeyFrom(Buffer.alloc(32, 3));
 
+interface StoreServer {
+  readonly url: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+}
+
+let backendCredentials = BACKEND_KEY;
+
 function backendAt(url: string): Backend {
-  return { origin: url, host: url.replace(/^http:\/\//, ""), region: "us-east-1", credentials: BACKEND_KEY };
+  return {
+    origin: url,
+    host: url.replace(/^http:\/\//, ""),
+    region: "us-east-1",
+    credentials: backendCredentials,
+  };
+}
+
+/** s3rver, a development S3 server without conditional writes, as a child process. */
+async function startS3rver(): Promise<StoreServer> {
+  const dir = mkdtempSync(join(tmpdir(), "s3gate-s3rver-"));
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "..", "helpers", "s3rver-process.mjs"), dir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function key(id: string): KeyData {
@@ -44,17 +93,33 @@ async function replicaOn(
 const servers: {
   name: string;
   expected: "conditional" | "lease";
-  start: () => Promise<{ url: string; stop(): Promise<void> }>;
+  start: () => Promise<StoreServer>;
   skip: boolean;
-}[] = [
-  { name: "moto_server (conditional writes)", expected: "conditional", start: startMoto, skip: !HAS_MOTO },
-  { name: "s3rver (no conditional writes: lease)", expected: "lease", start: startS3Process, skip: false },
-];
+}[] =
+  BACKEND_KIND === "rgw"
+    ? [{ name: "Ceph RGW (conditional writes)", expected: "conditional", start: startS3Process, skip: false }]
+    : [
+        {
+          name: "the development backend (conditional writes)",
+          expected: "conditional",
+          start: startS3Process,
+          skip: false,
+        },
+        {
+          name: "moto_server (conditional writes)",
+          expected: "conditional",
+          start: async () => ({ ...(await startMoto()), credentials: BACKEND_KEY }),
+          skip: !HAS_MOTO,
+        },
+        { name: "s3rver (no conditional writes: lease)", expected: "lease", start: startS3rver, skip: false },
+      ];
 
 describe.each(servers)("S3 store on $name", ({ expected, start, skip }) => {
-  let server: Moto | S3Process;
+  let server: StoreServer;
   beforeAll(async () => {
-    if (!skip) server = await start();
+    if (skip) return;
+    server = await start();
+    backendCredentials = server.credentials;
   });
   afterAll(async () => {
     if (!skip) await server.stop();
