@@ -147,7 +147,11 @@ export function escapeXml(text: string): string {
 }
 
 /** S3's XML error body: Code, Message, any extra elements, Resource, RequestId. */
-export function s3ErrorXml(err: S3Error, resource: string, requestId: string): string {
+export function s3ErrorXml(
+  err: Pick<S3Error, "message" | "details"> & { readonly code: string },
+  resource: string,
+  requestId: string,
+): string {
   let extra = "";
   for (const [name, value] of err.details) extra += `<${name}>${escapeXml(value)}</${name}>`;
   return (

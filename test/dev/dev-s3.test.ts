@@ -40,6 +40,7 @@ import {
   failure,
   rawRequest,
   removeBucket,
+  startUpload,
   targetClient,
   uniqueBucket,
   xmlText,
@@ -298,20 +299,9 @@ describe("development S3 server", () => {
 
   it("refuses parts out of order, completes with the -N ETag, and refuses completing an aborted upload", async () => {
     const key = "order";
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-    const upload = (PartNumber: number, Body: Buffer) =>
-      s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body }));
+    const { UploadId, upload, complete } = await startUpload(s3, bucket, key);
     const p1 = await upload(1, Buffer.alloc(5 * 1024 * 1024, "1"));
     const p2 = await upload(2, Buffer.from("last"));
-    const complete = (Parts: { PartNumber: number; ETag?: string }[]) =>
-      s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          MultipartUpload: { Parts },
-        }),
-      );
     for (const parts of [
       [
         { PartNumber: 2, ETag: p2.ETag },

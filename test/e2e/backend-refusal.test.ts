@@ -7,9 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListBucketsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { loadConfig } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/app.js";
-import { s3Client, startS3Process, ROOT_KEY, type S3Process } from "../helpers/backend.js";
+import { gatewayConfig, s3Client, startS3Process, type S3Process } from "../helpers/backend.js";
 
 let backend: S3Process;
 let gateway: Gateway;
@@ -19,20 +18,11 @@ const logged: Record<string, unknown>[] = [];
 beforeAll(async () => {
   backend = await startS3Process();
   dataDir = mkdtempSync(join(tmpdir(), "s3gate-refusal-"));
-  gateway = await startGateway(
-    loadConfig({
-      S3GATE_LISTEN: "127.0.0.1:0",
-      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-      S3GATE_BACKEND_URL: backend.url,
-      S3GATE_BACKEND_ACCESS_KEY_ID: backend.credentials.accessKeyId,
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: "not-the-backend-secret-0000000000000000000",
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-      S3GATE_ACCESS_LOG: "off",
-      S3GATE_LOG_LEVEL: "error",
-    }),
-  );
+  const wrongSecret = {
+    ...backend.credentials,
+    secretAccessKey: "not-the-backend-secret-0000000000000000000",
+  };
+  gateway = await startGateway(gatewayConfig(backend.url, wrongSecret, dataDir));
   // The gateway's logger writes JSON lines to stderr: read them from there.
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {

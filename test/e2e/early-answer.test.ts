@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/app.js";
-import { ROOT_KEY } from "../helpers/backend.js";
+import { gatewayConfig, ROOT_KEY } from "../helpers/backend.js";
+
+const BACKEND = { accessKeyId: "backend", secretAccessKey: "backendsecret" };
 import { signRequest } from "../helpers/sign.js";
 
 const ERROR_XML =
@@ -52,18 +53,7 @@ beforeAll(async () => {
   await once(backend, "listening");
   dataDir = mkdtempSync(join(tmpdir(), "s3gate-early-"));
   gateway = await startGateway(
-    loadConfig({
-      S3GATE_LISTEN: "127.0.0.1:0",
-      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-      S3GATE_BACKEND_URL: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`,
-      S3GATE_BACKEND_ACCESS_KEY_ID: "backend",
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: "backendsecret",
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-      S3GATE_ACCESS_LOG: "off",
-      S3GATE_LOG_LEVEL: "error",
-    }),
+    gatewayConfig(`http://127.0.0.1:${(backend.address() as AddressInfo).port}`, BACKEND, dataDir),
   );
 });
 

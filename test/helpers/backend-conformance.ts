@@ -47,6 +47,25 @@ const sha256Hex = (b: Uint8Array | string): string => createHash("sha256").updat
 /** An ETag without its quotes: RGW answers CopyObjectResult and CopyPartResult ETags unquoted. */
 const bare = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, "");
 
+/** A multipart upload begun: its id, and how to upload a part and complete it with a part list. */
+export async function startUpload(s3: S3Client, bucket: string, key: string) {
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  return {
+    UploadId,
+    upload: (PartNumber: number, Body: string | Buffer) =>
+      s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body })),
+    complete: (Parts: { PartNumber: number; ETag?: string }[]) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts },
+        }),
+      ),
+  };
+}
+
 /** A bucket name no other run or call uses. */
 export function uniqueBucket(tag: string): string {
   return `${tag}-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
@@ -627,20 +646,9 @@ export function backendConformance(name: string, target: () => ConformanceTarget
 
     it("refuses bad completions (InvalidPart, EntityTooSmall) and aborts", async () => {
       const key = "multi/bad";
-      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-      const upload = (PartNumber: number, Body: string | Buffer) =>
-        s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body }));
+      const { UploadId, upload, complete } = await startUpload(s3, bucket, key);
       const small = await upload(1, "small one");
       const big2 = await upload(2, Buffer.alloc(5 * MiB, "2"));
-      const complete = (Parts: { PartNumber: number; ETag?: string }[]) =>
-        s3.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId,
-            MultipartUpload: { Parts },
-          }),
-        );
       expect(await failure(complete([{ PartNumber: 1, ETag: `"${md5Hex("other")}"` }]))).toEqual({
         code: "InvalidPart",
         status: 400,

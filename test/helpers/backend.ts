@@ -12,7 +12,7 @@ import { once } from "node:events";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig, type Config } from "../../src/config.js";
 import { startGateway, type Gateway } from "../../src/app.js";
 import { startDevS3 } from "../../src/dev/dev-s3/server.js";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
@@ -214,6 +214,31 @@ export interface Rig {
 }
 
 /**
+ * The configuration of an in-process s3gate in front of `backendUrl`: loopback listeners on free ports, the root
+ * key above, no access log, errors only; `env` adds or overrides settings.
+ */
+export function gatewayConfig(
+  backendUrl: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  dataDir: string,
+  env: Record<string, string> = {},
+): Config {
+  return loadConfig({
+    S3GATE_LISTEN: "127.0.0.1:0",
+    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+    S3GATE_BACKEND_URL: backendUrl,
+    S3GATE_BACKEND_ACCESS_KEY_ID: credentials.accessKeyId,
+    S3GATE_BACKEND_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    S3GATE_DATA_DIR: dataDir,
+    S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+    S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+    S3GATE_ACCESS_LOG: "off",
+    S3GATE_LOG_LEVEL: "error",
+    ...env,
+  });
+}
+
+/**
  * The backend + tap + s3gate, with the root key configured and an optional clock. `stop()` fails when the tap
  * saw a request whose signature does not verify against what crossed the socket (unless `allowProblems`).
  */
@@ -225,17 +250,7 @@ export async function startRig(
   const s3 = await startS3Process();
   const tap = await startTap(s3.url, s3.credentials);
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-data-"));
-  const config = loadConfig({
-    S3GATE_LISTEN: "127.0.0.1:0",
-    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-    S3GATE_BACKEND_URL: tap.url,
-    S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    S3GATE_DATA_DIR: dataDir,
-    S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-    S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-    S3GATE_ACCESS_LOG: "off",
-    S3GATE_LOG_LEVEL: "error",
+  const config = gatewayConfig(tap.url, s3.credentials, dataDir, {
     // Large bodies' digests on a worker thread whatever the test machine's cores (`auto` may mean none).
     S3GATE_HASH_THREADS: "1",
     ...env,

@@ -2,7 +2,7 @@
  * The development S3 server's errors: S3 error codes with AWS's status and default message, and the XML body.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
-import { S3Error, escapeXml } from "../../errors.js";
+import { S3Error } from "../../errors.js";
 
 const ERRORS: Record<string, readonly [number, string]> = {
   AccessDenied: [403, "Access Denied"],
@@ -81,15 +81,4 @@ export function toDevS3Error(err: unknown): DevS3Error {
   if (err instanceof DevS3Error) return err;
   if (err instanceof S3Error) return new DevS3Error(err.code, err.message, err.details, {}, err.status);
   return new DevS3Error("InternalError");
-}
-
-/** S3's XML error body. */
-export function errorXml(err: DevS3Error, resource: string, requestId: string): string {
-  let extra = "";
-  for (const [name, value] of err.details) extra += `<${name}>${escapeXml(value)}</${name}>`;
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${extra}` +
-    `<Resource>${escapeXml(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`
-  );
 }

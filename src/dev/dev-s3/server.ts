@@ -12,7 +12,8 @@ import { parseRequest } from "../../request.js";
 import { authenticate, type Credentials } from "./auth.js";
 import { declaredDigests, receiveToMemory } from "./body.js";
 import { ownerOf, type Ctx, type Owner, type Reply } from "./context.js";
-import { errorXml, toDevS3Error } from "./errors.js";
+import { s3ErrorXml } from "../../errors.js";
+import { toDevS3Error } from "./errors.js";
 import { pathTarget, refuseUnsupportedHeaders, resolve } from "./routes.js";
 import { Store } from "./store.js";
 
@@ -108,7 +109,7 @@ function sendError(
   res.statusCode = err.status;
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   if (req.method === "HEAD" || err.status === 304) return void res.end();
-  const xml = errorXml(err, resource, id);
+  const xml = s3ErrorXml(err, resource, id);
   res.setHeader("content-type", "application/xml");
   res.setHeader("content-length", Buffer.byteLength(xml));
   res.end(xml);
