@@ -3,6 +3,7 @@
  * config file, validated once at start. Errors name the setting and what it expects.
  */
 import { readFileSync } from "node:fs";
+import { compileCidrs } from "./classify/source-ip.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -102,6 +103,17 @@ const list: Parser = (raw) =>
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
+
+/** Proxy CIDRs, each checked as classification will read it (no host bits, prefix in range): fails at boot. */
+const cidrList: Parser = (raw, name) => {
+  const cidrs = list(raw, name) as string[];
+  try {
+    compileCidrs(cidrs);
+  } catch (err) {
+    return fail(name, `comma-separated CIDRs such as 10.0.0.0/8 (${(err as Error).message})`, raw);
+  }
+  return cidrs;
+};
 
 const oneOf =
   (...values: string[]): Parser =>
@@ -211,7 +223,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "trustedProxies",
     env: "S3GATE_TRUSTED_PROXIES",
     default: "",
-    parse: list,
+    parse: cidrList,
     doc: "Comma-separated CIDRs of proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.",
   },
   {

@@ -76,6 +76,14 @@ describe("loadConfig", () => {
       { baseDomains: ["s3.example.com", "s3.local"], trustedProxies: ["10.0.0.0/8"] },
     ],
     ["a misspelt variable", { S3GATE_LISTN: "0.0.0.0:1" }, /S3GATE_LISTN: unknown setting/],
+    // Refused when the configuration loads, not by the first request classified.
+    [
+      "a trusted proxy with host bits",
+      { S3GATE_TRUSTED_PROXIES: "10.0.0.1/8" },
+      /S3GATE_TRUSTED_PROXIES: expected/,
+    ],
+    ["a trusted proxy prefix over 32", { S3GATE_TRUSTED_PROXIES: "10.0.0.0/33" }, /S3GATE_TRUSTED_PROXIES/],
+    ["a trusted proxy that is no address", { S3GATE_TRUSTED_PROXIES: "10.0.0.0/8,banana" }, /banana/],
   ];
   it.each(rows)("%s", (_name, env, expected) => {
     if (expected instanceof RegExp) {
