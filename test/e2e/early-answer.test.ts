@@ -10,7 +10,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "../../src/app.js";
-import { gatewayConfig, ROOT_KEY } from "../helpers/backend.js";
+import { gatewayConfig, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 
 const BACKEND = { accessKeyId: "backend", secretAccessKey: "backendsecret" };
 import { signRequest } from "../helpers/sign.js";
@@ -71,12 +71,14 @@ async function blockingPut(
   socket: Socket,
   key: string,
   size: number,
+  port = gateway.data.port,
+  bucket = "bucket",
 ): Promise<{ status: string; ms: number }> {
-  const host = `127.0.0.1:${gateway.data.port}`;
+  const host = `127.0.0.1:${port}`;
   const signed = await signRequest({
     method: "PUT",
     host,
-    path: `/bucket/${key}`,
+    path: `/${bucket}/${key}`,
     headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(size) },
     ...ROOT_KEY,
   });
@@ -130,4 +132,31 @@ describe("an answer the backend gives before reading the body", () => {
       },
     );
   }
+});
+
+describe("a real backend refusing an upload at once (no such bucket)", () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+  afterAll(async () => rig?.stop());
+
+  it(
+    "answers a client that writes its whole 8 MiB body first, on a connection that stays usable",
+    { timeout: 30_000 },
+    async () => {
+      const socket = connect(rig.gateway.data.port, "127.0.0.1");
+      await once(socket, "connect");
+      try {
+        const port = rig.gateway.data.port;
+        const first = await blockingPut(socket, "big", 8 * 1024 * 1024, port, "no-such-bucket-early");
+        expect(first.status).toBe("HTTP/1.1 404 Not Found");
+        expect(first.ms).toBeLessThan(10_000);
+        const second = await blockingPut(socket, "small", 1000, port, "no-such-bucket-early");
+        expect(second.status).toBe("HTTP/1.1 404 Not Found");
+      } finally {
+        socket.destroy();
+      }
+    },
+  );
 });
