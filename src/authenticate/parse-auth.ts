@@ -240,18 +240,6 @@ function authParams(
 
 /** Parses `YYYYMMDDTHHMMSSZ` strictly into ms since the epoch. */
 export function parseAmzDate(value: string): number | undefined {
-  if (value === lastAmzDate) return lastAmzTime;
-  const t = parseAmzDateUncached(value);
-  lastAmzDate = value;
-  lastAmzTime = t;
-  return t;
-}
-
-// Requests arriving in the same second carry the same X-Amz-Date: remember the last one parsed.
-let lastAmzDate = "";
-let lastAmzTime: number | undefined;
-
-function parseAmzDateUncached(value: string): number | undefined {
   const m = AMZ_DATE.exec(value);
   if (m === null) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];

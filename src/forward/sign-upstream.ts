@@ -9,17 +9,9 @@ import { trimAll } from "../authenticate/canonical-headers.js";
 import { stringToSign } from "../authenticate/canonical-request.js";
 import { hmacHex, signingKey } from "../authenticate/signing-key.js";
 
-let lastSecond = -1;
-let lastAmzDate = "";
-
-/** `YYYYMMDDTHHMMSSZ` for `nowMs`, computed once per second. */
+/** `YYYYMMDDTHHMMSSZ` for `nowMs`. */
 export function amzDateOf(nowMs: number): string {
-  const second = Math.floor(nowMs / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastAmzDate = new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, "");
-  }
-  return lastAmzDate;
+  return new Date(nowMs).toISOString().replace(/[-:]|\.\d{3}/g, "");
 }
 
 /**
