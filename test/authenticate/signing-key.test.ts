@@ -1,5 +1,42 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { equalSignatures, hmacHex, signingKey } from "../../src/authenticate/signing-key.js";
+
+const key32 = signingKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+const bytes = (n: number, seed: number): Buffer =>
+  Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255));
+
+// hmacHex takes a two-hash path for keys up to one block and short messages, createHmac otherwise: both must
+// agree with createHmac on every row.
+const rows: [string, Buffer, string][] = [
+  ["signing key, empty message", key32, ""],
+  [
+    "signing key, string to sign",
+    key32,
+    "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n" + "a".repeat(64),
+  ],
+  ["signing key, multi-byte UTF-8", key32, "région/ключ/鍵/🙂"],
+  ["signing key, 682 characters (last on the fast path)", key32, "x".repeat(682)],
+  ["signing key, 683 characters (createHmac)", key32, "x".repeat(683)],
+  ["signing key, 682 two-byte characters", key32, "é".repeat(682)],
+  ["signing key, 2,048 multi-byte characters", key32, "é".repeat(2048)],
+  ["16-byte key", bytes(16, 1), "message"],
+  ["64-byte key (one block)", bytes(64, 2), "message"],
+  ["65-byte key (hashed first: createHmac)", bytes(65, 3), "message"],
+  ["key with 0x00 and 0xff bytes", Buffer.from([0, 255, 0, 255, 54, 92]), "message"],
+];
+
+describe("hmacHex", () => {
+  it.each(rows)("%s", (_name, key, message) => {
+    expect(hmacHex(key, message)).toBe(createHmac("sha256", key).update(message).digest("hex"));
+  });
+
+  it("gives the same answer when a key is reused with messages of different lengths", () => {
+    for (const message of ["long message ".repeat(20), "short", "", "medium message"]) {
+      expect(hmacHex(key32, message)).toBe(createHmac("sha256", key32).update(message).digest("hex"));
+    }
+  });
+});
 
 describe("signingKey and hmacHex", () => {
   // The S3 documentation's GET Object example (sig-v4-header-based-auth.html): the derived key signs the
