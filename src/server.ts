@@ -17,21 +17,9 @@ import type { Handler } from "./pipeline.js";
 import type { ListenAddress } from "./config.js";
 import { S3Error, s3ErrorXml } from "./errors.js";
 import { H_REQUEST_ID } from "./constants.js";
-import { nextRequestId } from "./observe/trace.js";
+import { nextRequestId, type RefusedRequest } from "./observe/trace.js";
 
 export type DataServer = Server | HttpsServer;
-
-/** A request Node's HTTP parser refused before any handler saw it, answered with S3's BadRequest. */
-export interface RefusedRequest {
-  readonly requestId: string;
-  readonly remote: string | undefined;
-  readonly status: number;
-  readonly code: string;
-  /** Node's parser error code, e.g. HPE_INVALID_HEADER_TOKEN. */
-  readonly reason: string | undefined;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-}
 
 export interface DataServerOptions {
   readonly requestTimeoutMs: number;

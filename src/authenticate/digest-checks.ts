@@ -67,7 +67,8 @@ export function checksumCheck(
 
 /**
  * The header checks of a request: Content-MD5, and (when `checksumHeaders`) the one `x-amz-checksum-*` value
- * header (or query parameter of a presigned URL, in `hoisted`). CompleteMultipartUpload's checksum header describes the object, not its XML body: callers pass false.
+ * header (or query parameter of a presigned URL, in `hoisted`). CompleteMultipartUpload's checksum header
+ * describes the object, not its XML body: callers pass false.
  * Content-MD5 is computed by `hashes`.
  */
 export function headerDigestChecks(

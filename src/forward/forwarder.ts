@@ -259,9 +259,11 @@ export class Forwarder {
     });
   }
 
-  #noteRefusal(status: number, bodyStart: string): void {
+  /** The refusal of s3gate's signature an error answer reports, if any, told to `onRefusal`. */
+  #noteRefusal(status: number, bodyStart: string): BackendRefusal | undefined {
     const refusal = backendRefusal(status, bodyStart);
     if (refusal !== undefined) this.onRefusal?.(refusal);
+    return refusal;
   }
 
   /**
@@ -315,9 +317,7 @@ export class Forwarder {
       let start = "";
       if (statusCode >= 400) start = (await body.text()).slice(0, REFUSAL_PEEK_BYTES);
       else await body.dump();
-      const refusal = backendRefusal(statusCode, start);
-      if (refusal !== undefined) this.onRefusal?.(refusal);
-      return { reachable: true, refusal };
+      return { reachable: true, refusal: this.#noteRefusal(statusCode, start) };
     } catch {
       return { reachable: false, refusal: undefined };
     }

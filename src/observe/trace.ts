@@ -150,15 +150,20 @@ export function isoNow(ms: number = Date.now()): string {
 const round = (ms: number | undefined): number | undefined =>
   ms === undefined ? undefined : Math.round(ms * 1000) / 1000;
 
+/** A request Node's HTTP parser refused before any handler saw it, answered with S3's BadRequest. */
+export interface RefusedRequest {
+  readonly requestId: string;
+  readonly remote: string | undefined;
+  readonly status: number;
+  readonly code: string;
+  /** Node's parser error code, e.g. HPE_INVALID_HEADER_TOKEN. */
+  readonly reason: string | undefined;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
 /** The access line of a request Node's HTTP parser refused: no method, key or operation could be read. */
-export function refusedEntry(r: {
-  requestId: string;
-  remote: string | undefined;
-  status: number;
-  code: string;
-  bytesIn: number;
-  bytesOut: number;
-}): AccessEntry {
+export function refusedEntry(r: RefusedRequest): AccessEntry {
   return {
     time: isoNow(),
     requestId: r.requestId,
