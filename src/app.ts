@@ -13,7 +13,7 @@ import {
 import { loadTlsMaterial, watchTls } from "./tls.js";
 import { Forwarder } from "./forward/forwarder.js";
 import { HashPool, autoHashThreads } from "./authenticate/index.js";
-import type { Backend } from "./forward/upstream-request.js";
+import type { Backend } from "./backend/backend.js";
 import { createMetrics } from "./observe/metrics.js";
 import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
 import { refusedEntry } from "./observe/trace.js";

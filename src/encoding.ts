@@ -7,7 +7,6 @@ import { S3Error } from "./errors.js";
 
 const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-._~/]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** SigV4's UriEncode: every byte except A-Z a-z 0-9 - . _ ~ is %XX (upper-case hex); `/` kept when `keepSlash`. */
 export function uriEncode(text: string, keepSlash: boolean): string {
@@ -27,30 +26,14 @@ function encodeSegment(text: string): string {
   return out.replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
-
 /**
  * Decodes %XX escapes exactly once. Invalid escapes and byte sequences that are not UTF-8 are an
  * `InvalidURI` error; `+` stays `+` (RFC 3986, as SigV4 clients encode a space as %20).
  */
 export function percentDecode(text: string): string {
   if (!text.includes("%")) return text;
-  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text, "utf8"));
-  let n = 0;
-  for (let i = 0; i < text.length;) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x25) {
-      const hex = text.slice(i + 1, i + 3);
-      if (!HEX.test(hex)) throw new S3Error("InvalidURI");
-      bytes[n++] = parseInt(hex, 16);
-      i += 3;
-    } else {
-      n += bytes.write(text[i]!, n, "utf8");
-      i += 1;
-    }
-  }
   try {
-    return UTF8.decode(bytes.subarray(0, n));
+    return decodeURIComponent(text);
   } catch {
     throw new S3Error("InvalidURI");
   }

@@ -10,13 +10,18 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
 import { createHash, type Hash } from "node:crypto";
-import { equalSignatures, hmacHex } from "./signing-key.js";
 import { noteRelayed } from "../observe/buffer-gc.js";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
 import { EMPTY_SHA256, H_TRAILER_SIGNATURE } from "../constants.js";
 import { MAX_CHUNK_LINE_BYTES, parseChunkLine } from "./chunk-line.js";
-import { chunkStringToSign, trailerSha256, trailerStringToSign } from "./chunk-signature.js";
+import {
+  chunkStringToSign,
+  equalSignatures,
+  hmacHex,
+  trailerSha256,
+  trailerStringToSign,
+} from "../sigv4/index.js";
 import { checksumCheck, type DigestSet } from "./digest-checks.js";
 import { CHECKSUM_ALGORITHMS, type RunningDigest } from "./checksums.js";
 import type { ChunkDigests } from "./hash-pool.js";

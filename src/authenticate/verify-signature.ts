@@ -2,8 +2,7 @@ import type { ParsedRequest } from "../request.js";
 import { S3Error } from "../errors.js";
 import { Q_SIGNATURE } from "../constants.js";
 import type { AuthParams } from "./parse-auth.js";
-import { canonicalRequest, stringToSign } from "./canonical-request.js";
-import { equalSignatures, hmacHex, signingKey } from "./signing-key.js";
+import { canonicalRequest, equalSignatures, hmacHex, signingKey, stringToSign } from "../sigv4/index.js";
 
 /** A secret that no key has: unknown keys are verified against it so both paths cost the same. */
 const DUMMY_SECRET = "s3gate-no-such-key-00000000000000000000";

@@ -10,7 +10,7 @@ import { uriEncode } from "../encoding.js";
 import { H_COPY_SOURCE } from "../constants.js";
 import type { Payload } from "../authenticate/index.js";
 import { forwardHeaders } from "./allow-list.js";
-import { signUpstream, upstreamTarget, type Backend } from "./upstream-request.js";
+import { signUpstream, upstreamTarget, type Backend } from "../backend/backend.js";
 
 export interface UpstreamRequest {
   readonly target: string;
@@ -43,7 +43,7 @@ export function buildUpstream(
     else headers[name] = value;
   }
   return {
-    target,
+    target: target.raw,
     headers: signUpstream(backend, parsed.method, target, headers, payload.upstreamHash, bodyLength),
   };
 }

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { S3Error } from "../errors.js";
 import { noteRelayed } from "../observe/buffer-gc.js";
-import { signUpstream, type Backend } from "./upstream-request.js";
+import { signUpstream, upstreamTarget, type Backend } from "../backend/backend.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import { turnQueue } from "../turn-queue.js";
 import { backendRefusal, REFUSAL_PEEK_BYTES, type BackendRefusal } from "./backend-refusal.js";
@@ -309,7 +309,14 @@ export class Forwarder {
       const { statusCode, body } = await this.#pool.request({
         path: "/",
         method: "GET",
-        headers: signUpstream(this.backend, "GET", "/", {}, EMPTY_SHA256, 0),
+        headers: signUpstream(
+          this.backend,
+          "GET",
+          upstreamTarget(undefined, undefined, []),
+          {},
+          EMPTY_SHA256,
+          0,
+        ),
         headersTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });

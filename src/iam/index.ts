@@ -3,7 +3,7 @@
  * the pipeline receives the key lookup, the usage hook and the API.
  */
 import type { Config } from "../config.js";
-import type { Backend } from "../forward/upstream-request.js";
+import type { Backend } from "../backend/backend.js";
 import type { Logger } from "../observe/log.js";
 import { createIamApi, type IamApi } from "./api/handler.js";
 import { KeyCache } from "./cache.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAuth, verifySignature } from "../../src/authenticate/index.js";
-import { canonicalRequest } from "../../src/authenticate/canonical-request.js";
+import { canonicalRequest } from "../../src/sigv4/canonical-request.js";
 import { parseAmzDate } from "../../src/authenticate/parse-auth.js";
 import { parseRequestHead, type ParsedRequest } from "../../src/request.js";
 

@@ -13,7 +13,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Forwarder } from "../../src/forward/forwarder.js";
-import { signUpstream, wireContentLength, type Backend } from "../../src/forward/upstream-request.js";
+import { signUpstream, upstreamTarget, wireContentLength, type Backend } from "../../src/backend/backend.js";
 import { UNSIGNED_PAYLOAD } from "../../src/constants.js";
 
 interface WireRequest {
@@ -166,7 +166,9 @@ beforeAll(async () => {
   front = createHttpServer((req, res) => {
     const c = cases.get(req.url!)!;
     const { body, length } = bodyOf(c.shape);
-    const target = `/bucket/key?case=${encodeURIComponent(req.url!.slice(1))}`;
+    const target = upstreamTarget("bucket", "key", [
+      { name: "case", value: decodeURIComponent(req.url!.slice(1)), hasValue: true },
+    ]);
     const headers = signUpstream(
       backend,
       c.method,
@@ -176,7 +178,7 @@ beforeAll(async () => {
       length,
     );
     const link = { requestId: "r", upstreamStart: undefined, upstreamMs: undefined, upstream: undefined };
-    forwarder.forward(c.method, target, headers, body, res, link).catch((err: Error) => {
+    forwarder.forward(c.method, target.raw, headers, body, res, link).catch((err: Error) => {
       res.writeHead(599).end(String(err));
     });
   });

@@ -14,7 +14,7 @@ import { S3Store, type S3Concurrency } from "../../src/iam/store/s3-store.js";
 import { Replica } from "../../src/iam/store/replica.js";
 import { masterKeyFrom } from "../../src/iam/store/crypto.js";
 import type { KeyData } from "../../src/iam/store/model.js";
-import type { Backend } from "../../src/forward/upstream-request.js";
+import type { Backend } from "../../src/backend/backend.js";
 import { BACKEND_KEY, BACKEND_KIND, startS3Process } from "../helpers/backend.js";
 import { HAS_MOTO, startMoto } from "./moto.js";
 

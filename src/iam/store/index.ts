@@ -3,7 +3,7 @@
  * (default) and the S3-backed store shared by replicas — under one replica implementation.
  */
 import { join } from "node:path";
-import type { Backend } from "../../forward/upstream-request.js";
+import type { Backend } from "../../backend/backend.js";
 import type { Logger } from "../../observe/log.js";
 import type { MasterKey } from "./crypto.js";
 import { FileStore } from "./file-store.js";

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { Pool } from "undici";
-import { signUpstream, upstreamTarget, type Backend } from "../../forward/upstream-request.js";
+import { signUpstream, upstreamTarget, type Backend } from "../../backend/backend.js";
 import type { QueryParam } from "../../request.js";
 
 export interface S3Response {
@@ -47,7 +47,7 @@ export class StoreS3Client {
       .digest("hex");
     const signed = signUpstream(this.backend, method, target, headers, hash, body?.length ?? 0);
     const res = await this.#pool.request({
-      path: target,
+      path: target.raw,
       method: method as "GET",
       headers: signed,
       body,

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
 import { randomBytes } from "node:crypto";
-import type { Backend } from "../../forward/upstream-request.js";
+import type { Backend } from "../../backend/backend.js";
 import { LeaseLock } from "./lease-lock.js";
 import { revName, revOf, type LogBackend } from "./log-backend.js";
 import { StoreS3Client } from "./s3-client.js";

@@ -1,9 +1,20 @@
 import { hash } from "node:crypto";
-import type { ParsedRequest } from "../request.js";
+import type { QueryParam } from "../request.js";
 import { uriEncode } from "../encoding.js";
 import { ALGORITHM_SIGV4 } from "../constants.js";
 import { canonicalHeaders } from "./canonical-headers.js";
 import { canonicalQuery } from "./canonical-query.js";
+
+/** What a canonical request is built from: a parsed client request, or an upstream request s3gate builds. */
+export interface SignableRequest {
+  readonly method: string;
+  /** The decoded path. */
+  readonly path: string;
+  /** Query parameters, decoded. */
+  readonly query: readonly QueryParam[];
+  /** Lower-case header name → values in order. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+}
 
 /**
  * The canonical URI for S3: the decoded path UriEncoded once, `/` kept; S3 does not normalise paths
@@ -14,9 +25,12 @@ export function canonicalUri(decodedPath: string): string {
   return uriEncode(decodedPath, true);
 }
 
-/** SigV4 canonical request of a parsed request. */
+/**
+ * SigV4 canonical request.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request
+ */
 export function canonicalRequest(
-  req: ParsedRequest,
+  req: SignableRequest,
   signedHeaders: readonly string[],
   payloadHash: string,
   omitQuery?: string,

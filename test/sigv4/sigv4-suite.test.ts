@@ -7,9 +7,9 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAuth, verifySignature } from "../../src/authenticate/index.js";
-import { canonicalRequest, stringToSign } from "../../src/authenticate/canonical-request.js";
+import { canonicalRequest, stringToSign } from "../../src/sigv4/index.js";
 import { parseAmzDate } from "../../src/authenticate/parse-auth.js";
-import { hmacHex, signingKey } from "../../src/authenticate/signing-key.js";
+import { hmacHex, signingKey } from "../../src/sigv4/index.js";
 import { S3Error } from "../../src/errors.js";
 import { readRawRequest, toParsed, type RawRequest } from "../helpers/raw-request.js";
 

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { equalSignatures, hmacHex, signingKey } from "../../src/authenticate/signing-key.js";
+import { equalSignatures, hmacHex, signingKey } from "../../src/sigv4/index.js";
 
 const key32 = signingKey("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
 const bytes = (n: number, seed: number): Buffer =>

@@ -7,7 +7,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { describe, expect, it } from "vitest";
-import { signUpstream, upstreamTarget, type Backend } from "../../src/forward/upstream-request.js";
+import { signUpstream, upstreamTarget, type Backend } from "../../src/backend/backend.js";
 import type { QueryParam } from "../../src/request.js";
 
 const BACKEND: Backend = {
@@ -122,7 +122,7 @@ describe("signUpstream", () => {
     const viaAws4 = aws4.sign(
       {
         host: BACKEND.host,
-        path: target,
+        path: target.raw,
         method: row.method,
         service: "s3",
         region: BACKEND.region,
@@ -131,14 +131,14 @@ describe("signUpstream", () => {
       BACKEND.credentials,
     ).headers as Record<string, string>;
     expect(headers.authorization).toBe(viaAws4.Authorization);
-    expect(headers.authorization).toBe(await smithy(row.method, target, headers));
+    expect(headers.authorization).toBe(await smithy(row.method, target.raw, headers));
   });
 
   it("signs nothing without backend credentials", () => {
     const headers = signUpstream(
       { ...BACKEND, credentials: undefined },
       "GET",
-      "/b/k",
+      upstreamTarget("b", "k", []),
       {},
       "UNSIGNED-PAYLOAD",
       0,

@@ -1,17 +1,14 @@
 /**
- * The outbound request, built from scratch: the path from the authorized bucket and key through s3gate's own
- * encoder (never `new URL`, which would resolve `..`), the allow-listed query, and s3gate's own signature.
+ * The backend s3gate talks to, and every request it sends there: built from scratch (the path from the
+ * authorized bucket and key through s3gate's own encoder, never `new URL`, which would resolve `..`), framed as
+ * it goes on the wire, and signed with the backend's credentials. The forwarder and the S3-backed store both
+ * send through here.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
-import { signRequest } from "./sign-upstream.js";
 import type { QueryParam } from "../request.js";
 import { uriEncode } from "../encoding.js";
-import { H_CONTENT_LENGTH } from "../constants.js";
-
-export interface BackendCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
+import { H_CONTENT_LENGTH, H_CONTENT_SHA256, H_HOST } from "../constants.js";
+import { canonicalUri, signRequest, type SigningCredentials } from "../sigv4/index.js";
 
 export interface Backend {
   /** `http(s)://host[:port]` */
@@ -19,25 +16,31 @@ export interface Backend {
   /** The Host header value for the backend. */
   readonly host: string;
   readonly region: string;
-  readonly credentials: BackendCredentials | undefined;
+  readonly credentials: SigningCredentials | undefined;
 }
 
-/** The raw upstream request target (path-style) for a bucket, key and query; every byte encoded by uriEncode. */
+/** An upstream request target: the decoded path and query it is signed from, and the raw form sent. */
+export interface UpstreamTarget {
+  /** The decoded path, `/bucket/key`. */
+  readonly path: string;
+  readonly query: readonly QueryParam[];
+  /** The request target on the wire: every byte of path and query encoded by uriEncode. */
+  readonly raw: string;
+}
+
+/** The path-style upstream target for a bucket, key and query. */
 export function upstreamTarget(
   bucket: string | undefined,
   key: string | undefined,
   query: readonly QueryParam[],
-): string {
-  let target = "/";
-  if (bucket !== undefined) {
-    target += uriEncode(bucket, false);
-    if (key !== undefined) target += "/" + uriEncode(key, true);
-  }
+): UpstreamTarget {
+  const path = bucket === undefined ? "/" : key === undefined ? "/" + bucket : "/" + bucket + "/" + key;
+  let raw = canonicalUri(path);
   for (let i = 0; i < query.length; i++) {
     const p = query[i]!;
-    target += (i === 0 ? "?" : "&") + uriEncode(p.name, false) + "=" + uriEncode(p.value, false);
+    raw += (i === 0 ? "?" : "&") + uriEncode(p.name, false) + "=" + uriEncode(p.value, false);
   }
-  return target;
+  return { path, query, raw };
 }
 
 /** Methods that anticipate a body: an empty one is sent with `Content-Length: 0`. */
@@ -63,7 +66,7 @@ export function wireContentLength(method: string, bodyLength: number | undefined
 export function signUpstream(
   backend: Backend,
   method: string,
-  target: string,
+  target: UpstreamTarget,
   headers: Record<string, string>,
   payloadHash: string,
   bodyLength: number | undefined,
@@ -72,10 +75,16 @@ export function signUpstream(
   const contentLength = wireContentLength(method, bodyLength);
   if (contentLength === undefined) delete headers[H_CONTENT_LENGTH];
   else headers[H_CONTENT_LENGTH] = contentLength;
-  headers.host = backend.host;
-  headers["x-amz-content-sha256"] = payloadHash;
+  headers[H_HOST] = backend.host;
+  headers[H_CONTENT_SHA256] = payloadHash;
   if (backend.credentials !== undefined) {
-    signRequest(method, target, headers, backend.credentials, backend.region, "s3", nowMs);
+    signRequest(
+      { method, path: target.path, query: target.query, headers },
+      backend.credentials,
+      backend.region,
+      "s3",
+      nowMs,
+    );
   }
   return headers;
 }
