@@ -10,7 +10,6 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
 import { createHash, type Hash } from "node:crypto";
-import { noteRelayed } from "../observe/buffer-gc.js";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "../errors.js";
 import { EMPTY_SHA256, H_TRAILER_SIGNATURE } from "../constants.js";
@@ -96,7 +95,6 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    noteRelayed(chunk.length);
     try {
       if (this.#verifyFailure !== undefined) throw this.#verifyFailure;
       this.#consume(chunk);

@@ -1,6 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
 import type { DigestSet } from "./digest-checks.js";
-import { noteRelayed } from "../observe/buffer-gc.js";
 
 /**
  * Passes a plain body through while computing its declared digests (signed SHA-256, Content-MD5,
@@ -20,7 +19,6 @@ export class DigestVerifier extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.#digests.update(chunk);
-    noteRelayed(chunk.length);
     const held = this.#held;
     this.#held = chunk;
     // A digest computed on a worker may be behind: the body waits for it rather than piling up.

@@ -7,7 +7,6 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { S3Error } from "../errors.js";
-import { noteRelayed } from "../observe/buffer-gc.js";
 import { signUpstream, upstreamTarget, type Backend } from "../backend/backend.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import { turnQueue } from "../turn-queue.js";
@@ -138,7 +137,6 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     if (!this.#writeHead(controller)) return;
     let flowing = true;
     for (const chunk of chunks) {
-      noteRelayed(chunk.length);
       flowing = this.res.write(chunk);
     }
     if (this.#error !== undefined) this.#fail(this.#error);
@@ -176,7 +174,6 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #write(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    noteRelayed(chunk.length);
     if (!this.res.write(chunk)) this.#drainThenResume(controller);
   }
 
