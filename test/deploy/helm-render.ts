@@ -1,8 +1,8 @@
 /**
  * `helm template` for the subset of Go templates and Sprig that deploy/helm/s3gate uses, so that the chart's
- * output is checked where no helm binary can be installed. Anything outside the subset is an error, never
- * silently ignored: a template that uses more must extend this renderer (and its tests) first. Where `helm` is
- * installed, test/deploy/manifests.test.ts also compares this output with the real one.
+ * output is checked where no helm binary can be installed (Debian has no helm package). Anything outside the
+ * subset is an error, never silently ignored: a template that uses more must extend this renderer (and its tests)
+ * first. Where `helm` is installed, test/deploy/manifests.test.ts also compares this output with the real one.
  *
  * Supported: text/template actions with `{{-`/`-}}` trimming, comments, pipelines, parentheses, variables
  * (`$`, `$x := …`, `range $k, $v := …`), `if`/`else if`/`else`, `range`, `with`, `define`, `include`,

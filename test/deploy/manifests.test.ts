@@ -1,11 +1,16 @@
 /**
- * Every Kubernetes manifest s3gate ships, as users apply it: the Kustomize overlays rendered, and the Helm chart
- * rendered with its defaults and with every optional part on. Each object is checked against the Kubernetes
- * schemas (kubernetes-models, offline) including unknown fields, then against s3gate's own rules: probes,
- * security context, resources, graceful-shutdown timing, known settings, secrets only in Secrets. The alert
- * rules and the Grafana dashboard are parsed and their metrics checked against what s3gate exports.
+ * Every Kubernetes manifest s3gate ships, as users apply it: the Kustomize overlays rendered by `kubectl
+ * kustomize`, and the Helm chart rendered with its defaults and with every optional part on. Each object is
+ * checked against the Kubernetes schemas (kubernetes-models, offline) including unknown fields, then against
+ * s3gate's own rules: probes, security context, resources, graceful-shutdown timing, known settings, secrets only
+ * in Secrets. The alert rules and the Grafana dashboard queries are checked by `promtool check rules`, and the
+ * metrics they use against what s3gate exports.
+ *
+ * Debian has no `helm` package, so the chart is rendered by helm-render.ts; where `helm` is installed all the same,
+ * its output is compared with `helm template`. Where kubectl or promtool is missing, the tests that need it are
+ * skipped with a NOTICE.
  */
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +20,6 @@ import { SETTINGS } from "../../src/config.js";
 import { createMetrics } from "../../src/observe/metrics.js";
 import { validateObject, type K8sObject } from "./k8s-schema.js";
 import { helmTemplate, loadChart, parseForTest } from "./helm-render.js";
-import { kustomize } from "./kustomize-render.js";
-import { parsePromQL } from "./promql.js";
 
 const DEPLOY = join(import.meta.dirname, "..", "..", "deploy");
 const CHART_DIR = join(DEPLOY, "helm", "s3gate");
@@ -25,13 +28,23 @@ const has = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { enc
 const HAS_HELM = has("helm", ["version"]);
 const HAS_KUBECTL = has("kubectl", ["version", "--client"]);
 const HAS_PROMTOOL = has("promtool", ["--version"]);
-for (const [tool, present] of [
-  ["helm", HAS_HELM],
-  ["kubectl", HAS_KUBECTL],
-  ["promtool", HAS_PROMTOOL],
-] as const) {
-  if (!present)
-    console.warn(`NOTICE: ${tool} is not installed: the comparison with the real ${tool} is skipped.`);
+if (!HAS_HELM) {
+  console.warn(
+    "NOTICE: no `helm` package exists in Debian, so the chart is rendered by the test's own template renderer " +
+      "(test/deploy/helm-render.ts); the comparison with `helm template` is skipped: helm not found.",
+  );
+}
+if (!HAS_KUBECTL) {
+  console.warn(
+    "NOTICE: the Kustomize overlays are not rendered and their tests are skipped: kubectl not found " +
+      "(no Debian package provides it).",
+  );
+}
+if (!HAS_PROMTOOL) {
+  console.warn(
+    "NOTICE: the PromQL checks of the alert rules and the dashboard are skipped: promtool not found " +
+      "(Debian package prometheus; .ci/run installs it).",
+  );
 }
 
 /** Metrics s3gate does not export yet, that the dashboard or the alert rules already use. */
@@ -71,10 +84,25 @@ const ALL_HELM_OPTIONS = {
   config: { S3GATE_BASE_DOMAINS: "s3.example.com", S3GATE_TRUSTED_PROXIES: "10.0.0.0/8" },
 };
 
+/** `kubectl kustomize DIR`: the objects that `kubectl apply -k DIR` applies. */
+function kustomize(dir: string): K8sObject[] {
+  const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr || String(r.error)}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+/** The overlays rendered, or nothing where kubectl is missing (their tests are skipped then). */
+const overlay = (name: string): K8sObject[] =>
+  HAS_KUBECTL ? kustomize(join(DEPLOY, "kubernetes", "overlays", name)) : [];
+const STANDALONE = overlay("standalone");
+const SIDECAR = overlay("sidecar");
+const HELM_DEFAULTS = helmTemplate(chart).objects as K8sObject[];
 const RENDERED: [string, K8sObject[]][] = [
-  ["kustomize standalone", kustomize(join(DEPLOY, "kubernetes", "overlays", "standalone")) as K8sObject[]],
-  ["kustomize sidecar", kustomize(join(DEPLOY, "kubernetes", "overlays", "sidecar")) as K8sObject[]],
-  ["helm defaults", helmTemplate(chart).objects as K8sObject[]],
+  ["kustomize standalone", STANDALONE],
+  ["kustomize sidecar", SIDECAR],
+  ["helm defaults", HELM_DEFAULTS],
   ["helm every option", helmTemplate(chart, ALL_HELM_OPTIONS).objects as K8sObject[]],
   [
     "helm minimal",
@@ -106,14 +134,19 @@ const configMaps = (objs: K8sObject[]): Map<string, Record<string, string>> =>
       .map((o) => [o.metadata.name, (o.data ?? {}) as Record<string, string>]),
   );
 
-describe.each(RENDERED)("%s", (_name, objects) => {
-  it("validates against the Kubernetes schemas, unknown fields included", () => {
+/** A Kustomize rendering's tests are skipped where kubectl is missing. */
+const needsKubectl = (name: string): boolean => name.startsWith("kustomize") && !HAS_KUBECTL;
+
+describe.each(RENDERED)("%s", (name, objects) => {
+  const test = needsKubectl(name) ? it.skip : it;
+
+  test("validates against the Kubernetes schemas, unknown fields included", () => {
     expect(objects.length).toBeGreaterThanOrEqual(3);
     const problems = objects.flatMap((o) => validateObject(o));
     expect(problems).toEqual([]);
   });
 
-  it("runs s3gate probed, confined, bounded and with time to drain", () => {
+  test("runs s3gate probed, confined, bounded and with time to drain", () => {
     const ws = workloads(objects);
     expect(ws).toHaveLength(1);
     for (const w of ws) {
@@ -154,7 +187,7 @@ describe.each(RENDERED)("%s", (_name, objects) => {
     }
   });
 
-  it("sets only settings s3gate knows, and secrets only through Secrets", () => {
+  test("sets only settings s3gate knows, and secrets only through Secrets", () => {
     const known = new Map(SETTINGS.map((s) => [s.env, s]));
     for (const [name, data] of configMaps(objects)) {
       if (name.endsWith("-dashboard")) continue;
@@ -168,7 +201,7 @@ describe.each(RENDERED)("%s", (_name, objects) => {
     }
   });
 
-  it("selects its own pods: every Service, PDB and ServiceMonitor selector matches", () => {
+  test("selects its own pods: every Service, PDB and ServiceMonitor selector matches", () => {
     const podLabels = workloads(objects).map((w) => ((w.spec as Obj).template as Obj).metadata as Obj);
     const matches = (sel: Obj | undefined): boolean =>
       sel !== undefined &&
@@ -199,7 +232,7 @@ describe("the offline checks themselves", () => {
     const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { a: "b" } };
     expect(validateObject(cm)).toEqual([]);
     expect(validateObject({ ...cm, dataa: {} })).toEqual(["v1/ConfigMap x: unknown field .dataa"]);
-    const deployment = workloads(RENDERED[0]![1])[0]!;
+    const deployment = workloads(HELM_DEFAULTS)[0]!;
     const typo = structuredClone(deployment);
     (s3gateContainer(typo).securityContext as Obj).readOnlyRootFilesytem = true;
     expect(validateObject(typo).join()).toContain(
@@ -232,55 +265,58 @@ describe("the offline checks themselves", () => {
 });
 
 describe("the standalone deployment", () => {
-  const standalone = RENDERED[0]![1];
-  const helm = RENDERED[2]![1];
+  const replicated = (objs: K8sObject[]): void => {
+    const w = workloads(objs)[0]!;
+    expect((w.spec as Obj).replicas).toBeGreaterThanOrEqual(2);
+    const cm = [...configMaps(objs).values()][0]!;
+    expect(cm.S3GATE_STORE).toBe("s3");
+    expect(cm.S3GATE_STORE_BUCKET).toBeTruthy();
+    const keys = (podSpec(w).topologySpreadConstraints as Obj[]).map((t) => t.topologyKey);
+    expect(keys).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
+    expect(objs.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
+    expect(objs.some((o) => o.kind === "ServiceMonitor")).toBe(true);
+  };
+  const title = "runs several replicas sharing the S3-backed store, spread across zones and nodes";
 
-  it("runs several replicas sharing the S3-backed store, spread across zones and nodes", () => {
-    for (const objs of [standalone, helm]) {
-      const w = workloads(objs)[0]!;
-      expect((w.spec as Obj).replicas).toBeGreaterThanOrEqual(2);
-      const cm = [...configMaps(objs).values()][0]!;
-      expect(cm.S3GATE_STORE).toBe("s3");
-      expect(cm.S3GATE_STORE_BUCKET).toBeTruthy();
-      const keys = (podSpec(w).topologySpreadConstraints as Obj[]).map((t) => t.topologyKey);
-      expect(keys).toEqual(["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
-      expect(objs.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
-      expect(objs.some((o) => o.kind === "ServiceMonitor")).toBe(true);
-    }
-  });
+  it(`${title} (helm defaults)`, () => replicated(HELM_DEFAULTS));
+  it.skipIf(!HAS_KUBECTL)(`${title} (kustomize standalone)`, () => replicated(STANDALONE));
+});
 
+describe.skipIf(!HAS_KUBECTL)("the standalone overlay (kubectl kustomize)", () => {
   it("routes path-style and virtual-hosted-style hosts through the Ingress", () => {
-    const ingress = standalone.find((o) => o.kind === "Ingress")!;
+    const ingress = STANDALONE.find((o) => o.kind === "Ingress")!;
     const hosts = ((ingress.spec as Obj).rules as Obj[]).map((r) => r.host);
-    const domain = configMaps(standalone).get("s3gate-config")!.S3GATE_BASE_DOMAINS!;
+    const domain = configMaps(STANDALONE).get("s3gate-config")!.S3GATE_BASE_DOMAINS!;
     expect(hosts).toEqual([domain, `*.${domain}`]);
   });
 
   it("is the same s3gate container in Kustomize and Helm", () => {
     const strip = (c: Obj): Obj => ({ ...c, image: undefined, envFrom: undefined });
-    expect(strip(s3gateContainer(workloads(helm)[0]!))).toEqual(
-      strip(s3gateContainer(workloads(standalone)[0]!)),
+    expect(strip(s3gateContainer(workloads(HELM_DEFAULTS)[0]!))).toEqual(
+      strip(s3gateContainer(workloads(STANDALONE)[0]!)),
     );
-    const a = podSpec(workloads(helm)[0]!);
-    const b = podSpec(workloads(standalone)[0]!);
+    const a = podSpec(workloads(HELM_DEFAULTS)[0]!);
+    const b = podSpec(workloads(STANDALONE)[0]!);
     for (const k of ["securityContext", "terminationGracePeriodSeconds", "volumes"])
       expect(a[k], k).toEqual(b[k]);
   });
+
+  it("sets the image the kustomization names", () => {
+    expect(s3gateContainer(workloads(STANDALONE)[0]!).image).toBe("s3gate:0.1.0");
+  });
 });
 
-describe("the sidecar example", () => {
-  const sidecar = RENDERED[1]![1];
-
+describe.skipIf(!HAS_KUBECTL)("the sidecar example (kubectl kustomize)", () => {
   it("puts s3gate in front of the storage on the pod network, with the storage outliving s3gate", () => {
-    const w = workloads(sidecar)[0]!;
+    const w = workloads(SIDECAR)[0]!;
     const storage = (podSpec(w).initContainers as Obj[])[0]!;
     expect(storage.restartPolicy).toBe("Always");
-    expect(configMaps(sidecar).get("s3gate-config")!.S3GATE_BACKEND_URL).toBe(
+    expect(configMaps(SIDECAR).get("s3gate-config")!.S3GATE_BACKEND_URL).toBe(
       `http://127.0.0.1:${(storage.ports as Obj[])[0]!.containerPort}`,
     );
-    const service = sidecar.find((o) => o.kind === "Service")!;
+    const service = SIDECAR.find((o) => o.kind === "Service")!;
     expect(((service.spec as Obj).ports as Obj[]).map((p) => p.targetPort)).toEqual(["s3", "admin"]);
-    const policy = sidecar.find((o) => o.kind === "NetworkPolicy")!;
+    const policy = SIDECAR.find((o) => o.kind === "NetworkPolicy")!;
     expect((((policy.spec as Obj).ingress as Obj[])[0]!.ports as Obj[]).map((p) => p.port)).toEqual([
       "s3",
       "admin",
@@ -314,7 +350,7 @@ describe("Helm chart", () => {
         "checksum/config"
       ];
     const b = helmTemplate(chart, { config: { S3GATE_LOG_LEVEL: "debug" } }).objects as K8sObject[];
-    expect(checksum(b)).not.toEqual(checksum(RENDERED[2]![1]));
+    expect(checksum(b)).not.toEqual(checksum(HELM_DEFAULTS));
     expect(checksum(b)).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -353,17 +389,6 @@ describe("Helm chart", () => {
   });
 });
 
-describe.skipIf(!HAS_KUBECTL)("Kustomize with kubectl", () => {
-  it.each(["standalone", "sidecar"])("renders %s exactly as `kubectl kustomize`", (overlay) => {
-    const dir = join(DEPLOY, "kubernetes", "overlays", overlay);
-    const r = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
-    const real = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
-    const key = (o: Obj): string => `${String(o.kind)}/${String((o.metadata as Obj).name)}`;
-    expect(new Map(real.map((o) => [key(o), o]))).toEqual(new Map(kustomize(dir).map((o) => [key(o), o])));
-  });
-});
-
 /** The series names /metrics exposes, read from its `# TYPE` lines (histograms add their three series). */
 const exported = async (): Promise<Set<string>> => {
   const names = new Set<string>();
@@ -375,47 +400,127 @@ const exported = async (): Promise<Set<string>> => {
   return names;
 };
 
+/** PromQL keywords, and the clauses whose parentheses hold label names rather than expressions. */
+const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "inf", "nan"]);
+const LABEL_CLAUSES = /\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g;
+
+/**
+ * The metric names a query selects: the identifiers left once strings, label matchers, ranges and label clauses
+ * are taken out, less function names (followed by `(`) and keywords. Whether the query is valid PromQL is
+ * promtool's to say.
+ */
+const metricNames = (query: string): string[] =>
+  [
+    ...query
+      .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+      .replace(/\{[^}]*\}/g, " ")
+      .replace(/\[[^\]]*\]/g, " ")
+      .replace(LABEL_CLAUSES, " ")
+      .matchAll(/(?<![\w:$.])[A-Za-z_:][\w:]*(?![\w:]|\s*\()/g),
+  ]
+    .map((m) => m[0])
+    .filter((w) => !KEYWORDS.has(w.toLowerCase()));
+
+/** A Grafana query as Prometheus receives it: Grafana's interval variables substituted. */
+const grafanaToPromQL = (query: string): string =>
+  query.replace(/\$__(?:rate_interval|interval|range)\b/g, "5m");
+
+/** `promtool check rules` on rule groups written to a rules file of their own. */
+function promtoolCheckRules(groups: unknown[]): SpawnSyncReturns<string> {
+  const dir = mkdtempSync(join(tmpdir(), "s3gate-promtool-"));
+  try {
+    const file = join(dir, "rules.yaml");
+    writeFileSync(file, JSON.stringify({ groups }));
+    return spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("the metric-name and promtool checks themselves", () => {
+  it("find the metrics a query selects, and no function, label or keyword", () => {
+    expect(
+      metricNames(
+        "histogram_quantile(0.99, sum by (le, operation) " +
+          '(rate(s3gate_a_bucket{job=~"$job", x="y{z}"}[$__rate_interval])))' +
+          " / on (job) group_left (pod) max without (instance) (s3gate_b) > bool 1e3 and s3gate_c offset 5m" +
+          " unless min(s3gate_d:ratio) - time() < 7 * 86400",
+      ),
+    ).toEqual(["s3gate_a_bucket", "s3gate_b", "s3gate_c", "s3gate_d:ratio"]);
+    expect(metricNames("vector(1)")).toEqual([]);
+  });
+
+  it.skipIf(!HAS_PROMTOOL)("refuse through promtool what Prometheus would refuse", () => {
+    const check = (expr: string): SpawnSyncReturns<string> =>
+      promtoolCheckRules([{ name: "t", rules: [{ record: "t:r", expr }] }]);
+    const ok = check("sum by (job) (rate(s3gate_errors_total[5m]))");
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("SUCCESS: 1 rules found");
+    for (const bad of [
+      "sum(rate(s3gate_errors_total[5m])",
+      "rat(s3gate_errors_total[5m])",
+      'rate(s3gate_errors_total{code=~"("}[5m])',
+      "rate(s3gate_errors_total)",
+    ]) {
+      const r = check(bad);
+      expect(r.status, bad).not.toBe(0);
+      expect(r.stdout + r.stderr, bad).toMatch(/t:r|parse|error/i);
+    }
+  });
+});
+
+const RULES_FILE = join(DEPLOY, "prometheus", "s3gate.rules.yaml");
+
 describe("alert rules", () => {
-  const plain = parse(readFileSync(join(DEPLOY, "prometheus", "s3gate.rules.yaml"), "utf8")) as {
+  const plain = parse(readFileSync(RULES_FILE, "utf8")) as {
     groups: {
       name: string;
       rules: { alert: string; expr: string; for: string; labels: Obj; annotations: Obj }[];
     }[];
   };
+  const rules = plain.groups.flatMap((g) => g.rules);
 
-  it("are the same in the rules file, the Kustomize base and the Helm chart", () => {
+  it("are the same in the rules file and the Helm chart", () => {
+    const helm = HELM_DEFAULTS.find((o) => o.kind === "PrometheusRule")!;
+    expect(helm.spec).toEqual(plain);
+    expect(readFileSync(join(CHART_DIR, "files", "s3gate.rules.yaml"), "utf8")).toBe(
+      readFileSync(RULES_FILE, "utf8"),
+    );
+  });
+
+  it.skipIf(!HAS_KUBECTL)("are the same in the rules file and the Kustomize base", () => {
     const base = kustomize(join(DEPLOY, "kubernetes", "monitoring")).find(
       (o) => o.kind === "PrometheusRule",
     )!;
     expect(base.spec).toEqual(plain);
-    const helm = RENDERED[2]![1].find((o) => o.kind === "PrometheusRule")!;
-    expect(helm.spec).toEqual(plain);
-    expect(readFileSync(join(CHART_DIR, "files", "s3gate.rules.yaml"), "utf8")).toBe(
-      readFileSync(join(DEPLOY, "prometheus", "s3gate.rules.yaml"), "utf8"),
-    );
+    expect(STANDALONE.find((o) => o.kind === "PrometheusRule")!.spec).toEqual(plain);
   });
 
-  it("cover the obvious failures, in valid PromQL over s3gate's metrics", async () => {
-    const rules = plain.groups.flatMap((g) => g.rules);
+  it("cover the obvious failures, over metrics s3gate exports", async () => {
     expect(rules.map((r) => r.alert)).toEqual(
       expect.arrayContaining(["S3GateBackendDown", "S3GateAuthFailureSpike", "S3GateStoreUnreachable"]),
     );
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
     const metrics = await exported();
     for (const r of rules) {
+      expect(r.alert).toMatch(/^S3Gate[A-Z]\w+$/);
       expect(r.labels.severity, r.alert).toMatch(/^(critical|warning|info)$/);
       expect(r.annotations.summary, r.alert).toBeTruthy();
+      expect(r.annotations.description, r.alert).toBeTruthy();
       expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
-      for (const m of parsePromQL(r.expr)) {
+      const used = metricNames(r.expr);
+      expect(used.length, `${r.alert}: ${r.expr}`).toBeGreaterThan(0);
+      for (const m of used) {
+        expect(m, r.alert).toMatch(/^s3gate_/);
         expect(metrics.has(m) || PENDING_METRICS.has(m), `${r.alert}: ${m} is not exported`).toBe(true);
       }
     }
   });
 
   it.skipIf(!HAS_PROMTOOL)("pass promtool check rules", () => {
-    const r = spawnSync("promtool", ["check", "rules", join(DEPLOY, "prometheus", "s3gate.rules.yaml")], {
-      encoding: "utf8",
-    });
+    const r = spawnSync("promtool", ["check", "rules", RULES_FILE], { encoding: "utf8" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 });
 
@@ -434,6 +539,16 @@ describe("Grafana dashboard", () => {
       targets?: { refId: string; expr: string }[];
     }[];
   };
+  const panels = dashboard.panels.filter((p) => p.type !== "row");
+  /** The expression of each `label_values(expr, label)` variable query. */
+  const variableQueries = dashboard.templating.list
+    .filter((x) => x.type === "query")
+    .map((v) => {
+      const q = (v.query as { query: string }).query;
+      const m = /^label_values\((.+), (\w+)\)$/.exec(q);
+      expect(m, q).not.toBeNull();
+      return { name: v.name, expr: m![1]! };
+    });
 
   it("is a dashboard with a data-source variable and unique panel ids inside the 24-column grid", () => {
     expect(dashboard).toMatchObject({ uid: "s3gate", title: "s3gate" });
@@ -447,15 +562,14 @@ describe("Grafana dashboard", () => {
     );
   });
 
-  it("queries s3gate's metrics in valid PromQL in every panel", async () => {
+  it("queries s3gate's metrics in every panel", async () => {
     const metrics = await exported();
-    const panels = dashboard.panels.filter((p) => p.type !== "row");
     expect(panels.length).toBeGreaterThanOrEqual(15);
     for (const p of panels) {
       expect(p.datasource?.uid, p.title).toBe("${datasource}");
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
       for (const t of p.targets!) {
-        const used = parsePromQL(t.expr);
+        const used = metricNames(t.expr);
         expect(used.length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
         for (const m of used) {
           expect(m, p.title).toMatch(/^s3gate_/);
@@ -464,12 +578,30 @@ describe("Grafana dashboard", () => {
         expect(t.expr, p.title).toContain('namespace=~"$namespace", job=~"$job"');
       }
     }
-    for (const v of dashboard.templating.list.filter((x) => x.type === "query")) {
-      const q = (v.query as { query: string }).query;
-      const m = /^label_values\((.+), (\w+)\)$/.exec(q);
-      expect(m, q).not.toBeNull();
-      expect(parsePromQL(m![1]!).every((x) => metrics.has(x))).toBe(true);
+    expect(variableQueries.map((v) => v.name)).toEqual(["namespace", "job"]);
+    for (const v of variableQueries) {
+      const used = metricNames(v.expr);
+      expect(used.length, v.expr).toBeGreaterThan(0);
+      expect(used.every((x) => metrics.has(x))).toBe(true);
     }
+  });
+
+  it.skipIf(!HAS_PROMTOOL)("queries in valid PromQL, as promtool checks it", () => {
+    const records = [
+      ...panels.flatMap((p) =>
+        p.targets!.map((t) => ({
+          record: `dashboard:panel_${p.id}_${t.refId}`,
+          expr: grafanaToPromQL(t.expr),
+        })),
+      ),
+      ...variableQueries.map((v) => ({
+        record: `dashboard:variable_${v.name}`,
+        expr: grafanaToPromQL(v.expr),
+      })),
+    ];
+    const r = promtoolCheckRules([{ name: "s3gate-dashboard", rules: records }]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`SUCCESS: ${records.length} rules found`);
   });
 
   it("covers what operators look for", () => {
