@@ -1,34 +1,35 @@
 /**
- * handle(req, res): authenticate → classify → authorize → forward, one catch that writes S3 errors, and
- * observation when the response closes. The only place the stages meet.
+ * handle(req, res): parse → (IAM? serve it) → authenticate → classify → complete the checks from the body where
+ * the operation needs it → decide → forward, one catch that writes the error, observation when the response
+ * closes. The only place the stages meet.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequest, type ParsedRequest } from "./request.js";
-import { IamError, S3Error, s3ErrorXml, toS3Error } from "./errors.js";
-import { H_REQUEST_ID } from "./constants.js";
+import { IamError } from "./errors.js";
 import {
   authenticate,
+  readBody,
   type Authenticated,
   type AuthOptions,
   type HashPool,
   type KeyLookup,
 } from "./authenticate/index.js";
-import { classify, type ClassifyOptions, type S3Request } from "./classify/index.js";
-import { forwardS3 } from "./forward/forward-s3.js";
+import {
+  classify,
+  withDeleteObjectsBody,
+  MAX_DELETE_OBJECTS_BODY_BYTES,
+  type ClassifyOptions,
+  type S3Request,
+} from "./classify/index.js";
+import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
+import { forwardS3, openBody, type ForwardContext } from "./forward/forward-s3.js";
 import type { Forwarder } from "./forward/forwarder.js";
-import { STAGE_AUTHENTICATE, type Metrics } from "./observe/metrics.js";
+import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
-import { accessDeniedError, decideS3, type CompiledPolicy, type S3Decision } from "./authorize/index.js";
-import {
-  authenticateIam,
-  iamErrorResponse,
-  isIamScope,
-  readIamBody,
-  type IamApi,
-  type IamBody,
-} from "./iam/index.js";
+import { isIamScope, readIamBody, type IamApi } from "./iam/index.js";
+import { accessDenied, writeError } from "./write-error.js";
 
 export interface PipelineDeps {
   readonly keys: KeyLookup;
@@ -66,6 +67,25 @@ export type Handler = (
   expectContinue: boolean,
 ) => RequestDone | undefined;
 
+/**
+ * Builds the data-plane request handler. Requests without a body are taken up once the event loop has handled
+ * the I/O of their turn (see {@link turnQueue}); one whose client went away meanwhile is not started. A request
+ * with a body starts at once, so that its answer comes before Node reads on into a body it may refuse.
+ */
+export function createPipeline(deps: PipelineDeps): Handler {
+  const bodyless = turnQueue<Arrived>((arrived) => {
+    if (!arrived.trace.isClosed) void run(deps, arrived);
+  });
+  return function handle(req, res, expectContinue) {
+    const arrived = { req, res, expectContinue, trace: new Trace(deps.metrics, deps.accessLog, req, res) };
+    const h = req.headers;
+    if (!expectContinue && h["transfer-encoding"] === undefined && (h["content-length"] ?? "0") === "0")
+      bodyless.push(arrived);
+    else void run(deps, arrived);
+    return arrived.trace;
+  };
+}
+
 interface Arrived {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -73,80 +93,63 @@ interface Arrived {
   readonly trace: Trace;
 }
 
-/**
- * Builds the data-plane request handler. Requests without a body are taken up in batches, those of one turn of
- * the event loop once its I/O is handled (see {@link turnQueue}); one whose response closed meanwhile (its client
- * went away) is not started. A request with a body (or `Expect: 100-continue`) starts at once, so its answer
- * still comes before Node reads on into a body it may refuse (an unsupported Transfer-Encoding gets S3's 501,
- * not Node's bare 400 once the client ends it).
- */
-export function createPipeline(deps: PipelineDeps): Handler {
-  const arrived = turnQueue<Arrived>(({ req, res, expectContinue, trace }) => {
-    if (!trace.isClosed) void run(deps, req, res, expectContinue, trace);
-  });
-  return function handle(req, res, expectContinue) {
-    // Every writer of a response adds x-amz-request-id itself: a header set here would take the forwarded
-    // response off Node's fast path (a header list handed whole to writeHead).
-    const trace = new Trace(deps.metrics, deps.accessLog, req, res);
-    const headers = req.headers;
-    const bodyless = headers["transfer-encoding"] === undefined && (headers["content-length"] ?? "0") === "0";
-    if (bodyless && !expectContinue) arrived.push({ req, res, expectContinue, trace });
-    else void run(deps, req, res, expectContinue, trace);
-    return trace;
-  };
-}
-
-async function run(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  expectContinue: boolean,
-  trace: Trace,
-): Promise<void> {
+async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arrived): Promise<void> {
   let parsed: ParsedRequest | undefined;
   let iam = false;
   try {
     parsed = parseRequest(req, deps.now());
-    // IAM clients sign the body's hash without sending it: read the (bounded) form body before verifying.
     iam = deps.iam !== undefined && isIamScope(parsed);
-    const iamBody: IamBody | undefined = iam ? await readIamBody(req, parsed) : undefined;
-    const t0 = performance.now();
-    const auth =
-      iamBody === undefined
-        ? authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth)
-        : authenticateIam(parsed, deps.keys, parsed.receivedAt, deps.auth, iamBody);
-    trace.accessKeyId = auth.principal.accessKeyId;
-    trace.authenticated = true;
-    if (!auth.principal.isRoot)
-      deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
-    const request = classify(parsed, authInfo(auth), deps.classify);
-    trace.authMs = performance.now() - t0;
-    deps.metrics.stageDuration.observe(STAGE_AUTHENTICATE, "authenticate", trace.authMs / 1000);
-    if (request.kind === "iam") {
-      if (deps.iam === undefined || iamBody === undefined) throw new IamError("InvalidAction");
-      trace.operation = await deps.iam({
-        res,
-        parsed,
-        auth,
-        request,
-        body: iamBody,
-        requestId: trace.requestId,
-      });
-      return;
+    if (iam) return await serveIam(deps, req, res, parsed, trace);
+    const auth = authenticateTimed(deps, parsed, trace);
+    let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
+    trace.operation = s3.operation;
+    trace.bucket = s3.bucket;
+    trace.key = s3.key;
+    const ctx: ForwardContext = { req, res, parsed, auth, trace, hashPool: deps.hashPool };
+    let decision = s3.bodyChecks === undefined ? authorize(deps, req, auth, s3, trace) : undefined;
+    const payload = openBody(ctx, s3, expectContinue);
+    let xml: Buffer | undefined;
+    if (s3.bodyChecks === "DeleteObjects") {
+      xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
+      s3 = withDeleteObjectsBody(s3, xml);
+      decision = authorize(deps, req, auth, s3, trace);
     }
-    trace.operation = request.operation;
-    trace.bucket = request.bucket;
-    trace.key = request.key;
-    const authorize = (s3: S3Request): S3Request => authorizeS3(deps, req, auth, s3, trace);
-    await forwardS3(
-      deps.forwarder,
-      { req, res, parsed, auth, expectContinue, trace, hashPool: deps.hashPool },
-      authorize(request),
-      authorize,
-    );
+    await forwardS3(deps.forwarder, ctx, s3, payload, decision, xml);
   } catch (err) {
-    writeError(deps, req, res, parsed, trace, err, iam);
+    writeError(deps, req, res, trace, parsed, err, iam);
   }
+}
+
+/** IAM clients sign the body's hash without sending it: the (bounded) form body is read before verifying. */
+async function serveIam(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsed: ParsedRequest,
+  trace: Trace,
+): Promise<void> {
+  const body = await readIamBody(req, parsed);
+  const auth = authenticateTimed(deps, parsed, trace, body.sha256);
+  const request = classify(parsed, authInfo(auth), deps.classify);
+  if (request.kind !== "iam" || deps.iam === undefined) throw new IamError("InvalidAction");
+  trace.operation = await deps.iam({ res, parsed, auth, request, body, requestId: trace.requestId });
+}
+
+function authenticateTimed(
+  deps: PipelineDeps,
+  parsed: ParsedRequest,
+  trace: Trace,
+  bodyHash?: string,
+): Authenticated {
+  const t0 = performance.now();
+  const auth = authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth, bodyHash);
+  trace.authMs = performance.now() - t0;
+  deps.metrics.stageDuration.observe({ stage: "authenticate" }, trace.authMs / 1000);
+  trace.accessKeyId = auth.principal.accessKeyId;
+  trace.authenticated = true;
+  if (!auth.principal.isRoot)
+    deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
+  return auth;
 }
 
 const authInfo = (auth: Authenticated) => ({
@@ -157,32 +160,34 @@ const authInfo = (auth: Authenticated) => ({
   contentSha256: auth.params.payloadHash ?? "",
 });
 
-/** The header with which the root key or an Admin key asks for the full reason of a denial. */
-const EXPLAIN_HEADER = "x-s3gate-explain";
-const ADMIN_POLICY = "arn:aws:iam::aws:policy/Admin";
-
 /**
- * Authorizes every check of `s3` against the key's policies (the root key is allowed everything). A denial is
- * AccessDenied in AWS's words; the deciding policy and statement go to the decision log, and into the error
- * body only for an Admin key that asks with `x-s3gate-explain: true`.
+ * Decides `s3` for the key (the root key is allowed everything: `undefined`), records the decision, and throws
+ * AccessDenied in AWS's words for a denial.
  */
-function authorizeS3(
+function authorize(
   deps: PipelineDeps,
   req: IncomingMessage,
   auth: Authenticated,
   s3: S3Request,
   trace: Trace,
-): S3Request {
-  // Checks that come from the body (DeleteObjects keys) are authorized by the forward stage's second call,
-  // after the body is read and before anything goes upstream.
-  if (s3.bodyChecks !== undefined) return s3;
+): RequestDecision | undefined {
   const t0 = performance.now();
-  let decision: S3Decision | undefined;
-  let policies: readonly CompiledPolicy[] = [];
-  if (!auth.principal.isRoot) {
-    policies = deps.principalPolicies?.(auth.principal.accessKeyId) ?? [];
-    decision = decideS3(policies, s3, deps);
-  }
+  const id = auth.principal.accessKeyId;
+  const policies = auth.principal.isRoot ? undefined : (deps.principalPolicies?.(id) ?? []);
+  const decision =
+    policies === undefined
+      ? undefined
+      : decide(
+          policies,
+          {
+            checks: s3.checks,
+            context: s3.context,
+            checksPerObject:
+              s3.operation === "DeleteObjects" ? (s3.bypassGovernanceRetention ? 2 : 1) : undefined,
+            filterBuckets: s3.operation === "ListBuckets" && deps.listBucketsFilter === true,
+          },
+          { reservedBucket: deps.protectedBucket },
+        );
   const d = decision?.deciding?.decision;
   trace.decision = decision?.label ?? "Root";
   trace.decidingPolicy = d?.policy;
@@ -190,72 +195,7 @@ function authorizeS3(
   trace.decidingStatement = d?.statement;
   trace.failedCondition = d?.failedCondition;
   trace.authorizeMs = performance.now() - t0;
-  deps.metrics.decisions.inc(
-    { operation: s3.operation, decision: trace.decision },
-    s3.operation + trace.decision,
-  );
-  if (decision === undefined) return s3;
-  if (!decision.allowed) {
-    const arn = `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${auth.principal.accessKeyId}`;
-    const explain = req.headers[EXPLAIN_HEADER] === "true" && policies.some((p) => p.id === ADMIN_POLICY);
-    throw accessDeniedError(arn, decision.deciding, explain);
-  }
-  return decision.s3;
-}
-
-/** An error answer: S3's XML, or the IAM API's ErrorResponse (XML, or JSON when asked for). */
-interface ErrorAnswer {
-  readonly code: string;
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-function s3ErrorAnswer(
-  req: IncomingMessage,
-  parsed: ParsedRequest | undefined,
-  requestId: string,
-  err: unknown,
-): ErrorAnswer {
-  const e = toS3Error(err);
-  const resource = parsed?.path ?? (req.url ?? "/").split("?")[0]!;
-  const body = req.method === "HEAD" ? "" : s3ErrorXml(e, resource, requestId);
-  return { code: e.code, status: e.status, contentType: "application/xml", body };
-}
-
-/** The one place errors are answered: metrics, the log for unexpected faults, then the error body. */
-function writeError(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  parsed: ParsedRequest | undefined,
-  trace: Trace,
-  err: unknown,
-  iam: boolean,
-): void {
-  if (res.destroyed) {
-    // The client went away; the upstream request has been aborted. Nothing to answer.
-    trace.error = "ClientDisconnected";
-    return;
-  }
-  const e = iam
-    ? iamErrorResponse(err, trace.requestId, parsed)
-    : s3ErrorAnswer(req, parsed, trace.requestId, err);
-  trace.error = e.code;
-  deps.metrics.errors.inc({ code: e.code });
-  if (!trace.authenticated) deps.metrics.authFailures.inc({ code: e.code });
-  if (!(err instanceof S3Error) && !(err instanceof IamError)) {
-    deps.logger.log("error", "internal error", { requestId: trace.requestId, error: String(err) });
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.statusCode = e.status;
-  res.setHeader(H_REQUEST_ID, trace.requestId);
-  res.setHeader("content-type", e.contentType);
-  res.setHeader("content-length", Buffer.byteLength(e.body));
-  // A body we did not read makes the connection unusable: close it rather than drain an unauthorized upload.
-  if (!req.complete) res.setHeader("connection", "close");
-  res.end(e.body);
+  deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
+  if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);
+  return decision;
 }

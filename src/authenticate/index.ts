@@ -2,6 +2,7 @@
 import type { ParsedRequest } from "../request.js";
 import type { Principal } from "../types.js";
 import { S3Error } from "../errors.js";
+import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from "../constants.js";
 import { parseAuth, type AuthOptions, type AuthParams } from "./parse-auth.js";
 import { verifySignature, type VerifiedSignature } from "./verify-signature.js";
 
@@ -27,19 +28,31 @@ export interface Authenticated {
   readonly signature: VerifiedSignature;
 }
 
-/** Authenticates a request: anonymous requests are refused (s3gate has no public access). */
+/**
+ * Authenticates a request: anonymous requests are refused (s3gate has no public access). `bodyHash` is the
+ * SHA-256 of a body read before verification (IAM clients sign it without sending x-amz-content-sha256); a
+ * claimed payload hash must then be that hash, and UNSIGNED-PAYLOAD is accepted only for an empty body.
+ */
 export function authenticate(
   req: ParsedRequest,
   keys: KeyLookup,
   now: number,
   opts: AuthOptions,
+  bodyHash?: string,
 ): Authenticated {
   const params = parseAuth(req, now, opts);
   if (params === undefined)
     throw new S3Error("AccessDenied", "Anonymous requests are not allowed; sign the request.");
+  if (bodyHash !== undefined) {
+    const claimed = params.payloadHash;
+    if (
+      claimed === UNSIGNED_PAYLOAD ? bodyHash !== EMPTY_SHA256 : claimed !== undefined && claimed !== bodyHash
+    )
+      throw new S3Error("XAmzContentSHA256Mismatch");
+  }
   const key = keys.get(params.accessKeyId);
   const usable = key !== undefined && key.active ? key : undefined;
-  const signature = verifySignature(req, params, usable?.secret);
+  const signature = verifySignature(req, params, usable?.secret, bodyHash);
   return {
     principal: { accessKeyId: params.accessKeyId, isRoot: usable?.isRoot === true },
     params,

@@ -1,5 +1,5 @@
 /**
- * The policy engine's public surface: parse → validate → compile → evaluate.
+ * The policy engine's public surface: parse → validate → compile → evaluate (one check) → decide (one request).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies.html
  */
 export {
@@ -19,13 +19,15 @@ export {
 } from "./compile-policy.js";
 export { evaluate } from "./evaluate.js";
 export {
-  authorizeChecks,
+  decide,
   denialMessage,
+  denialDetails,
+  RESERVED_BUCKET_RULE,
   type CheckDecision,
+  type DecideOptions,
+  type DecideRequest,
   type RequestDecision,
-} from "./authorize-checks.js";
-export { authorizeRequest, authorizeEach, type AuthorizeOptions } from "./authorize-request.js";
-export { decideS3, accessDeniedError, type DecideOptions, type S3Decision } from "./decide-s3.js";
+} from "./decide.js";
 export { compileGlob, globMatch, Glob } from "./glob.js";
 export { CONDITION_OPERATORS } from "./condition-operators.js";
 export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";

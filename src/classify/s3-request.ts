@@ -1,4 +1,5 @@
 /** The values classify() takes and returns. */
+import type { Cidr } from "../ip.js";
 import type { QueryParam } from "../request.js";
 import type { Check, ConditionContext } from "../types.js";
 import type { CopySource } from "./copy-source.js";
@@ -23,8 +24,8 @@ export interface ClassifyOptions {
   readonly baseDomains: readonly string[];
   /** Hosts that serve the IAM API. */
   readonly iamHosts: readonly string[];
-  /** CIDRs of proxies whose X-Forwarded-For (and X-Forwarded-Proto) is trusted. */
-  readonly trustedProxies: readonly string[];
+  /** CIDRs of proxies whose X-Forwarded-For (and X-Forwarded-Proto) is trusted (compileTrustedProxies). */
+  readonly trustedProxies: readonly Cidr[];
   /** The clock, injectable for tests (ms since the epoch). */
   readonly now: () => number;
 }
@@ -55,13 +56,6 @@ export interface S3Request {
   readonly checks: readonly S3Check[];
   /** Set when the checks depend on the request body (DeleteObjects: one check per key). */
   readonly bodyChecks: "DeleteObjects" | undefined;
-  /**
-   * DeleteObjects after authorization: for each object of the body, in order, whether the key may delete it.
-   * Absent while unauthorized, and for every other operation.
-   */
-  readonly allowedObjects?: readonly boolean[];
-  /** ListBuckets for a key without s3:ListAllMyBuckets (opt-in): which buckets its answer may show. */
-  readonly visibleBucket?: (bucket: string) => boolean;
   /** True when x-amz-bypass-governance-retention is present (its check is in `checks`, or added per key). */
   readonly bypassGovernanceRetention: boolean;
   readonly context: ConditionContext;

@@ -6,14 +6,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
-import { readBody, requestPayload, type HashPool } from "../authenticate/index.js";
+import { readBody, requestPayload, type HashPool, type Payload } from "../authenticate/index.js";
+import type { RequestDecision } from "../authorize/index.js";
 import { createHash } from "node:crypto";
-import {
-  MAX_DELETE_OBJECTS_BODY_BYTES,
-  parseDeleteObjects,
-  withDeleteObjectsBody,
-  type S3Request,
-} from "../classify/index.js";
+import { parseDeleteObjects, type S3Request } from "../classify/index.js";
 import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
@@ -25,44 +21,52 @@ export interface ForwardContext {
   readonly res: ServerResponse;
   readonly parsed: ParsedRequest;
   readonly auth: Authenticated;
-  readonly expectContinue: boolean;
   readonly trace: Trace;
   /** Hashing threads for large bodies' digests. */
   readonly hashPool?: HashPool | undefined;
 }
 
 /**
- * Forwards `s3`. `authorizeBody` is called with the request once its checks are complete (DeleteObjects: after
- * the body is read), before a byte goes upstream.
+ * The request body of an authorized request (or of one whose checks come from its body), checked against its
+ * signature and digests as it streams; `100 Continue` is sent once it is opened.
+ */
+export function openBody(ctx: ForwardContext, s3: S3Request, expectContinue: boolean): Payload {
+  // CompleteMultipartUpload's x-amz-checksum-* describes the whole object, not its XML body.
+  const payload = requestPayload(ctx.req, ctx.parsed, ctx.auth, {
+    checksumHeaders: s3.operation !== "CompleteMultipartUpload",
+    hashPool: ctx.hashPool,
+    hoisted: s3.hoistedHeaders,
+  });
+  if (expectContinue) ctx.res.writeContinue();
+  return payload;
+}
+
+/**
+ * Forwards the authorized `s3` with its body (`xml`: a DeleteObjects body already read) and streams the answer
+ * back. `decision` is undefined for the root key; a partly allowed DeleteObjects and a filtered ListBuckets
+ * are answered from what the backend returns.
  */
 export async function forwardS3(
   forwarder: Forwarder,
   ctx: ForwardContext,
   s3: S3Request,
-  authorizeBody: (s3: S3Request) => S3Request,
+  payload: Payload,
+  decision: RequestDecision | undefined,
+  xml: Buffer | undefined,
 ): Promise<void> {
-  const { req, res, parsed, auth } = ctx;
-  // CompleteMultipartUpload's x-amz-checksum-* describes the whole object, not its XML body.
-  const payload = requestPayload(req, parsed, auth, {
-    checksumHeaders: s3.operation !== "CompleteMultipartUpload",
-    hashPool: ctx.hashPool,
-    hoisted: s3.hoistedHeaders,
-  });
+  const { req, res, parsed } = ctx;
   let body: Readable | Buffer | null = payload.body;
   // The length of what is sent: the client's (decoded, for aws-chunked) or, without either, none or unknown.
   let bodyLength = payload.contentLength !== undefined ? Number(payload.contentLength) : body ? undefined : 0;
-  if (ctx.expectContinue) res.writeContinue();
-  if (s3.bodyChecks === "DeleteObjects") {
-    const xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
-    s3 = authorizeBody(withDeleteObjectsBody(s3, xml));
-    if (s3.allowedObjects?.every(Boolean) === false) {
-      await deleteSomeObjects(forwarder, ctx, s3, xml);
+  if (xml !== undefined) {
+    if (decision?.allowedObjects?.every(Boolean) === false) {
+      await deleteSomeObjects(forwarder, ctx, s3, xml, decision.allowedObjects);
       return;
     }
     body = xml;
     bodyLength = xml.length;
-  } else if (s3.visibleBucket !== undefined) {
-    await listVisibleBuckets(forwarder, ctx, s3, s3.visibleBucket);
+  } else if (decision?.visibleBucket !== undefined) {
+    await listVisibleBuckets(forwarder, ctx, s3, decision.visibleBucket);
     return;
   } else if (payload.checkBeforeForwarding) {
     // An empty upstream body could complete before the checks: read and check the request body first.
@@ -111,9 +115,9 @@ async function deleteSomeObjects(
   ctx: ForwardContext,
   s3: S3Request,
   xml: Buffer,
+  allowed: readonly boolean[],
 ): Promise<void> {
   const { objects, quiet } = parseDeleteObjects(xml);
-  const allowed = s3.allowedObjects!;
   const kept = objects.filter((_o, i) => allowed[i]);
   let backendXml: string | undefined;
   if (kept.length > 0) {

@@ -10,7 +10,6 @@ import { KeyCache } from "./cache.js";
 import { createReplica, loadOrCreateMasterKey, parseMasterKey, type Replica } from "./store/index.js";
 
 export { isIamScope, readIamBody, type IamBody } from "./api/read-body.js";
-export { authenticateIam } from "./api/authenticate-iam.js";
 export { iamErrorResponse } from "./api/respond.js";
 export type { IamApi, IamCall } from "./api/handler.js";
 export { KeyCache } from "./cache.js";

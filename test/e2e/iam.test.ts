@@ -612,7 +612,7 @@ describe("who may call the IAM API", () => {
     ).toBe("AccessDenied");
     const err = await iam.send(new CreateAccessKeyCommand({})).catch((e: Error) => e);
     expect((err as Error).message).toBe(
-      `User: arn:aws:iam::${ORG}:user/${key.accessKeyId} is not authorized to perform: iam:CreateAccessKey on resource: arn:aws:iam::${ORG}:user/*`,
+      `User: arn:aws:iam::${ORG}:user/${key.accessKeyId} is not authorized to perform: iam:CreateAccessKey on resource: arn:aws:iam::${ORG}:user/* because no identity-based policy allows the iam:CreateAccessKey action`,
     );
     // Member: S3 bucket listing/creation only, no IAM.
     await root.send(
@@ -673,7 +673,7 @@ describe("who may call the IAM API", () => {
     ).toBe("AccessDenied");
     expect(await code(iam.send(new ListPoliciesCommand({})))).toBe("ok");
     const denied = await iam.send(new ListAccessKeysCommand({})).catch((e: Error) => e);
-    expect((denied as Error).message).toMatch(/with an explicit deny$/);
+    expect((denied as Error).message).toMatch(/with an explicit deny in an identity-based policy$/);
   });
 });
 

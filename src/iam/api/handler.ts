@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Authenticated } from "../../authenticate/index.js";
-import { evaluate } from "../../authorize/index.js";
+import { decide, denialMessage } from "../../authorize/index.js";
 import type { IamRequest } from "../../classify/index.js";
 import { IamError } from "../../errors.js";
 import type { ParsedRequest } from "../../request.js";
@@ -93,16 +93,10 @@ function authorize(call: Call, name: string, spec: ActionSpec): void {
     for (const [k, v] of extra) merged.set(k, v);
     context = merged;
   }
-  const decision = evaluate(
-    call.deps.cache.principalPolicies(id),
-    { actions: [`iam:${name}`], resource },
+  const decision = decide(call.deps.cache.principalPolicies(id), {
+    checks: [{ actions: [`iam:${name}`], resource }],
     context,
-  );
-  if (decision.effect !== "Allow") {
-    const how = decision.effect === "ExplicitDeny" ? " with an explicit deny" : "";
-    throw new IamError(
-      "AccessDenied",
-      `User: ${userArn(call, id)} is not authorized to perform: iam:${name} on resource: ${resource}${how}`,
-    );
-  }
+  });
+  if (!decision.allowed)
+    throw new IamError("AccessDenied", denialMessage(userArn(call, id), decision.deciding, "iam"));
 }
