@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { createDataServer, listen, stopServer } from "../../src/server.js";
+import { createDataServer, listen, stopServer } from "../../src/http/server.js";
 import { parseRequest } from "../../src/request.js";
-import { loadTlsMaterial } from "../../src/tls.js";
+import { loadTlsMaterial } from "../../src/http/tls.js";
 
 const HAS_OPENSSL = spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
 if (!HAS_OPENSSL) console.warn("NOTICE: openssl is not installed: the TLS end-to-end tests are skipped.");

@@ -13,11 +13,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo, Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import type { Registry } from "prom-client";
-import type { Handler } from "./pipeline.js";
-import type { ListenAddress } from "./config.js";
-import { S3Error, s3ErrorXml } from "./errors.js";
-import { H_REQUEST_ID } from "./constants.js";
-import { nextRequestId, type RefusedRequest } from "./observe/trace.js";
+import type { Handler } from "../pipeline.js";
+import type { ListenAddress } from "../config.js";
+import { S3Error, s3ErrorXml } from "../errors.js";
+import { H_REQUEST_ID } from "../constants.js";
+import { nextRequestId, type RefusedRequest } from "../observe/trace.js";
 
 export type DataServer = Server | HttpsServer;
 
@@ -25,7 +25,7 @@ export interface DataServerOptions {
   readonly requestTimeoutMs: number;
   /** Told of each request Node's parser refused (for the access log and metrics). */
   readonly onRefused?: (refused: RefusedRequest) => void;
-  /** Serve HTTPS with this certificate and key (see `src/tls.ts`); plain HTTP when absent. */
+  /** Serve HTTPS with this certificate and key (see `tls.ts`); plain HTTP when absent. */
   readonly tls?: SecureContextOptions;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import type { Server as HttpsServer } from "node:https";
-import type { Logger } from "./observe/log.js";
+import type { Logger } from "../observe/log.js";
 
 export interface TlsFiles {
   readonly certFile: string;
