@@ -2,11 +2,9 @@
  * Work done in batches, one per turn of the event loop: an item queued now is handled once the loop has handled
  * the I/O of its current turn (`setImmediate`), together with every item queued in that turn, in order.
  *
- * Why: between two requests the CPU's caches fill with the network stack's code and data. Handling a busy turn's
- * requests one after another, then formatting their log lines one after another, finds each piece of code and its
- * tables still cached, where interleaving them evicts each in turn. Measured in the paired 1 KiB GET benchmark:
- * about +3% per CPU-second for the access log, +8–10% for the pipeline's bodyless requests, +26–33% for writing
- * the answers that started in a turn together (the forwarder's held relays).
+ * Why: handling a busy turn's requests one after another, then writing their answers one after another, finds each
+ * piece of code and its tables still in the CPU's caches, where interleaving them evicts each in turn; the gain on
+ * the paired 1 KiB GET benchmark is recorded in bench/RESULTS.md.
  */
 export interface TurnQueue<T> {
   /** Queues an item; past `max` queued items, handles them all at once. */
