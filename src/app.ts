@@ -77,8 +77,8 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   const backend = backendFromConfig(config);
   const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
   const metrics = createMetrics({ storeReady: () => iam.ready() });
-  const hit = metrics.cacheLookups.series({ result: "hit" }, "hit");
-  const miss = metrics.cacheLookups.series({ result: "miss" }, "miss");
+  const hit = metrics.cacheLookups.labels({ result: "hit" });
+  const miss = metrics.cacheLookups.labels({ result: "miss" });
   const keys = {
     get: (id: string) => {
       if (id === root.accessKeyId) return rootRecord;
@@ -187,7 +187,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
       await iam.close();
       await forwarder.close();
       await hashPool.close();
-      accessLog.close();
+      await accessLog.close();
       return result;
     },
   };

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { STAGE_AUTHORIZE, STAGE_UPSTREAM, statusClass, type Metrics } from "./metrics.js";
+import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 
 const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
@@ -51,7 +51,7 @@ export class Trace {
     private readonly res: ServerResponse,
   ) {
     this.#socket = req.socket;
-    metrics.inFlight.value++;
+    metrics.inFlight.inc();
   }
 
   /** Whether the response has closed (see {@link closed}). */
@@ -81,20 +81,18 @@ export class Trace {
     const bytesOut = written - c.written;
     c.read = read;
     c.written = written;
-    metrics.inFlight.value--;
-    const cls = statusClass(status);
+    metrics.inFlight.dec();
     metrics.requestDuration.observe(
-      { operation: this.operation, status_class: cls },
-      this.operation + cls,
+      { operation: this.operation, status_class: statusClass(status) },
       seconds,
     );
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
     if (this.authorizeMs !== undefined) {
-      metrics.stageDuration.observe(STAGE_AUTHORIZE, "authorize", this.authorizeMs / 1000);
+      metrics.stageDuration.observe({ stage: "authorize" }, this.authorizeMs / 1000);
     }
     if (this.upstreamMs !== undefined) {
-      metrics.stageDuration.observe(STAGE_UPSTREAM, "upstream", this.upstreamMs / 1000);
+      metrics.stageDuration.observe({ stage: "upstream" }, this.upstreamMs / 1000);
     }
     if (!this.accessLog.enabled) return;
     this.accessLog.write({

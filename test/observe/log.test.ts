@@ -1,8 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createReadStream, existsSync, mkdtempSync, open, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { accessLine, createAccessLog, type AccessEntry } from "../../src/observe/log.js";
+import {
+  ACCESS_LOG_BUFFER_BYTES,
+  createAccessLog,
+  createLogger,
+  type AccessEntry,
+} from "../../src/observe/log.js";
 import { isoNow } from "../../src/observe/trace.js";
 
 const base: AccessEntry = {
@@ -29,7 +36,7 @@ const base: AccessEntry = {
   upstreamMs: 0.8,
 };
 
-// accessLine must give exactly what JSON.stringify gives for every entry: one row per kind of value.
+// Each entry must be written as exactly what JSON.stringify gives for it: one row per kind of value.
 const rows: [string, Partial<AccessEntry>][] = [
   ["a full allowed request", {}],
   [
@@ -88,28 +95,6 @@ const rows: [string, Partial<AccessEntry>][] = [
   ["an operation from the IAM API", { operation: "iam:CreateAccessKey", bucket: undefined, key: undefined }],
 ];
 
-describe("accessLine", () => {
-  it("writes durations rounded to thousandths as JSON.stringify does", () => {
-    const values: number[] = [];
-    for (let k = 1; k < 200_000; k++) values.push(k / 1000);
-    for (let i = 0; i < 20_000; i++) values.push(Math.round(Math.random() * 1e9) / 1000);
-    const wrong = values.filter(
-      (ms) => accessLine({ ...base, durationMs: ms }) !== JSON.stringify({ ...base, durationMs: ms }),
-    );
-    expect(wrong).toEqual([]);
-  });
-
-  it.each(rows)("%s", (_name, change) => {
-    const entry: AccessEntry = { ...base, ...change };
-    expect(accessLine(entry)).toBe(JSON.stringify(entry));
-  });
-
-  it("keeps JSON.stringify's field order, whatever order the entry was built in", () => {
-    const reversed = Object.fromEntries(Object.entries(base).reverse()) as unknown as AccessEntry;
-    expect(accessLine(reversed)).toBe(JSON.stringify(base));
-  });
-});
-
 const times = [
   Date.UTC(2026, 10, 22, 22, 27, 52, 0),
   Date.UTC(2026, 10, 22, 22, 27, 52, 7),
@@ -131,21 +116,70 @@ describe("isoNow", () => {
   });
 });
 
+const tempFile = (name: string): string => join(mkdtempSync(join(tmpdir(), "s3gate-log-")), name);
+
+const fileLines = (path: string): string[] => {
+  const lines = readFileSync(path, "utf8").split("\n");
+  expect(lines.pop()).toBe("");
+  return lines;
+};
+
+describe("createLogger", () => {
+  const capture = (level: "debug" | "info" | "warn" | "error") => {
+    const lines: string[] = [];
+    return { lines, logger: createLogger(level, { write: (line) => void lines.push(line) }) };
+  };
+
+  it("writes one JSON line per event: level, ISO time, the fields, msg", () => {
+    const { lines, logger } = capture("info");
+    logger.log("info", "s3gate started", { version: "1.2.3", tls: false, config: { region: "us-east-1" } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith("\n")).toBe(true);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(line).sort()).toEqual(["config", "level", "msg", "time", "tls", "version"]);
+    expect(line).toMatchObject({
+      level: "info",
+      msg: "s3gate started",
+      version: "1.2.3",
+      tls: false,
+      config: { region: "us-east-1" },
+    });
+    expect(line.time).toBe(new Date(line.time as string).toISOString());
+  });
+
+  it("writes an event without fields", () => {
+    const { lines, logger } = capture("info");
+    logger.log("warn", "s3gate exiting");
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toMatchObject([
+      { level: "warn", msg: "s3gate exiting" },
+    ]);
+  });
+
+  it.each([
+    ["debug", ["debug", "info", "warn", "error"]],
+    ["info", ["info", "warn", "error"]],
+    ["warn", ["warn", "error"]],
+    ["error", ["error"]],
+  ] as const)("at %s, writes only that level and above", (min, expected) => {
+    const { lines, logger } = capture(min);
+    for (const level of ["debug", "info", "warn", "error"] as const) logger.log(level, level);
+    expect(lines.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(expected);
+  });
+});
+
 describe("createAccessLog", () => {
-  it("writes one JSON line per request to a file, flushed on close", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+  it("writes each entry as its JSON.stringify line, in order, and close() flushes every line", async () => {
+    const path = tempFile("access.log");
     const log = createAccessLog(path);
     expect(log.enabled).toBe(true);
     const entries = rows.map(([, change]) => ({ ...base, ...change }));
     for (const e of entries) log.write(e);
-    log.close();
-    const lines = readFileSync(path, "utf8").split("\n");
-    expect(lines.pop()).toBe("");
-    expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
+    await log.close();
+    expect(fileLines(path)).toEqual(entries.map((e) => JSON.stringify(e)));
   });
 
-  it("keeps every line, in order, across many batches and with lines longer than a batch", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+  it("keeps every line, in order, across many writes and with lines longer than one write", async () => {
+    const path = tempFile("access.log");
     const log = createAccessLog(path);
     const entries: AccessEntry[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -159,55 +193,93 @@ describe("createAccessLog", () => {
               : `plain/${i}`;
       entries.push({ ...base, key, requestId: String(i) });
     }
-    for (const e of entries) log.write(e);
-    log.close();
-    const lines = readFileSync(path, "utf8").split("\n");
-    expect(lines.pop()).toBe("");
+    for (const [i, e] of entries.entries()) {
+      log.write(e);
+      if (i % 250 === 0) await sleep(1);
+    }
+    await log.close();
+    const lines = fileLines(path);
     expect(lines.length).toBe(entries.length);
     expect(lines).toEqual(entries.map((e) => JSON.stringify(e)));
   });
 
-  it.runIf(existsSync("/dev/full"))("reports the lines it could not write, and goes on (/dev/full)", () => {
-    const dropped: number[] = [];
-    const log = createAccessLog("/dev/full", (n) => dropped.push(n));
-    for (let i = 0; i < 3; i++) log.write(base);
-    log.write({ ...base, key: "k".repeat(40_000) });
-    log.write(base);
-    log.close();
-    // The long line flushed the three before it, then went out alone; the last went at close.
-    expect(dropped).toEqual([3, 1, 1]);
-  });
-
-  it("formats queued lines once the event loop turns, and writes them within the flush interval", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
+  it("writes the lines without waiting for close", async () => {
+    const path = tempFile("access.log");
     const log = createAccessLog(path);
     log.write(base);
     log.write({ ...base, requestId: "2" });
-    expect(readFileSync(path, "utf8")).toBe("");
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(readFileSync(path, "utf8")).toBe(
-      JSON.stringify(base) + "\n" + JSON.stringify({ ...base, requestId: "2" }) + "\n",
-    );
-    log.close();
+    const expected = JSON.stringify(base) + "\n" + JSON.stringify({ ...base, requestId: "2" }) + "\n";
+    for (let i = 0; i < 100 && readFileSync(path, "utf8") !== expected; i++) await sleep(10);
+    expect(readFileSync(path, "utf8")).toBe(expected);
+    await log.close();
   });
 
-  it("holds at most 1,024 entries unformatted: more within one turn are formatted and written at once", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "s3gate-log-")), "access.log");
-    const log = createAccessLog(path);
-    for (let i = 0; i < 1023; i++) log.write(base);
-    expect(readFileSync(path, "utf8")).toBe("");
-    log.write(base);
-    // 1,024 lines of about 400 bytes overflow the 64 KiB batch several times while being formatted.
-    const written = readFileSync(path, "utf8").split("\n").length - 1;
-    expect(written).toBeGreaterThan(0);
-    log.close();
-    expect(readFileSync(path, "utf8").split("\n").length - 1).toBe(1024);
+  it.runIf(existsSync("/dev/full"))(
+    "counts the lines it could not write, and goes on (/dev/full)",
+    async () => {
+      let dropped = 0;
+      const log = createAccessLog("/dev/full", (n) => (dropped += n));
+      for (let i = 0; i < 3; i++) log.write(base);
+      log.write({ ...base, key: "k".repeat(40_000) });
+      await sleep(20);
+      log.write(base);
+      await log.close();
+      expect(dropped).toBe(5);
+      log.write(base);
+      expect(dropped).toBe(6);
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
+    "never blocks on a stalled destination: holds a bounded amount, drops and counts the rest, delivers what it held",
+    async () => {
+      const fifo = tempFile("access.fifo");
+      execFileSync("mkfifo", [fifo]);
+      // The reader's open waits in the thread pool until the log opens the write end.
+      const reader = new Promise<number>((resolve, reject) =>
+        open(fifo, "r", (err, fd) => (err === null ? resolve(fd) : reject(err))),
+      );
+      let dropped = 0;
+      const log = createAccessLog(fifo, (n) => (dropped += n));
+      const fd = await reader;
+      const entries = Array.from({ length: 20_000 }, (_, i) => ({ ...base, requestId: String(i) }));
+      // Nothing reads yet: the pipe fills, the destination's write blocks, and lines pile up to the bound.
+      for (let i = 0; i < entries.length; i += 1000) {
+        for (const e of entries.slice(i, i + 1000)) log.write(e);
+        await sleep(5);
+      }
+      const lineBytes = JSON.stringify(base).length + 1;
+      expect(dropped).toBeGreaterThan(0);
+      // What is held is the bound, plus the pipe's own buffer.
+      expect((entries.length - dropped) * (lineBytes - 5)).toBeLessThan(
+        ACCESS_LOG_BUFFER_BYTES + 1024 * 1024,
+      );
+      const text = new Promise<string>((resolve, reject) => {
+        let received = "";
+        createReadStream("", { fd, encoding: "utf8" })
+          .on("data", (d) => (received += String(d)))
+          .on("end", () => resolve(received))
+          .on("error", reject);
+      });
+      await log.close();
+      const lines = (await text).split("\n");
+      expect(lines.pop()).toBe("");
+      expect(lines.length + dropped).toBe(entries.length);
+      // The lines that arrived are whole, and in the order they were written.
+      const ids = lines.map((l) => Number((JSON.parse(l) as AccessEntry).requestId));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      expect(lines).toEqual(ids.map((id) => JSON.stringify(entries[id])));
+    },
+  );
+
+  it("refuses at once a path it cannot open", () => {
+    expect(() => createAccessLog(join(tempFile("x"), "missing", "access.log"))).toThrow(/ENOENT/);
   });
 
-  it("is disabled and writes nothing when off", () => {
+  it("is disabled and writes nothing when off", async () => {
     const log = createAccessLog("off");
     expect(log.enabled).toBe(false);
     log.write(base);
-    log.close();
+    await log.close();
   });
 });

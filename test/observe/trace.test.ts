@@ -15,7 +15,7 @@ interface Step {
 
 function replay(steps: readonly Step[]): AccessEntry[] {
   const lines: AccessEntry[] = [];
-  const log: AccessLog = { enabled: true, write: (e) => lines.push(e), close() {} };
+  const log: AccessLog = { enabled: true, write: (e) => lines.push(e), close: () => Promise.resolve() };
   const metrics = createMetrics();
   const socket = { bytesRead: 0, bytesWritten: 0, remoteAddress: "192.0.2.1" };
   for (const step of steps) {
@@ -81,20 +81,49 @@ describe("Trace byte counts", () => {
     expect([a[0]!.bytesIn, a[0]!.bytesOut, b[0]!.bytesIn, b[0]!.bytesOut]).toEqual([100, 200, 50, 70]);
   });
 
-  it("adds the counts to the byte counters", () => {
+  it("adds the counts to the byte counters", async () => {
     const lines: AccessEntry[] = [];
     const metrics = createMetrics();
     const socket = { bytesRead: 0, bytesWritten: 0 };
     const trace = new Trace(
       metrics,
-      { enabled: true, write: (e) => lines.push(e), close() {} },
+      { enabled: true, write: (e) => lines.push(e), close: () => Promise.resolve() },
       { socket, method: "PUT" } as unknown as IncomingMessage,
       { writableFinished: true, statusCode: 200 } as unknown as ServerResponse,
     );
     socket.bytesRead = 4096;
     socket.bytesWritten = 256;
     trace.closed();
-    expect([metrics.bytesReceived.value, metrics.bytesSent.value]).toEqual([4096, 256]);
+    const [received, sent] = await Promise.all([metrics.bytesReceived.get(), metrics.bytesSent.get()]);
+    expect([received.values[0]?.value, sent.values[0]?.value]).toEqual([4096, 256]);
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe("Trace metrics", () => {
+  it("counts the request in flight until it closes, then records its duration and stages", async () => {
+    const metrics = createMetrics();
+    const socket = { bytesRead: 0, bytesWritten: 0 };
+    const trace = new Trace(
+      metrics,
+      { enabled: false, write() {}, close: () => Promise.resolve() },
+      { socket, method: "GET" } as unknown as IncomingMessage,
+      { writableFinished: true, statusCode: 404 } as unknown as ServerResponse,
+    );
+    const inFlight = async (): Promise<number | undefined> => (await metrics.inFlight.get()).values[0]?.value;
+    expect(await inFlight()).toBe(1);
+    trace.operation = "GetObject";
+    trace.authorizeMs = 0.2;
+    trace.upstreamMs = 3;
+    trace.closed();
+    expect(await inFlight()).toBe(0);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(
+      /s3gate_request_duration_seconds_count\{operation="GetObject",status_class="4xx"\} 1/,
+    );
+    expect(text).toMatch(/s3gate_stage_duration_seconds_bucket\{le="0.00025",stage="authorize"\} 1/);
+    expect(text).toMatch(/s3gate_stage_duration_seconds_bucket\{le="0.005",stage="upstream"\} 1/);
+    expect(text).toMatch(/s3gate_stage_duration_seconds_bucket\{le="0.001",stage="upstream"\} 0/);
+    expect(text).not.toMatch(/stage="authenticate"/);
   });
 });
