@@ -14,6 +14,9 @@
  * with the batch. Chunks of any size thus cost one message per megabyte, not one per chunk.
  */
 import { Worker } from "node:worker_threads";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FromWorker, ToWorker } from "./hash-messages.js";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
 import { inlineHash, type RunningDigest } from "./checksums.js";
@@ -32,60 +35,14 @@ const SPARE_BATCHES = MAX_BATCHES_IN_FLIGHT + 1;
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
 
-// The worker: one hash per job id, fed batches in order; each batch is handed back once hashed. Plain
-// JavaScript evaluated as the worker's script, so it runs the same from `dist/` and from the sources.
-const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const { createHash } = require("node:crypto");
-const jobs = new Map();
-parentPort.on("message", (m) => {
-  if (m.op === "cancel") { jobs.delete(m.id); return; }
-  let h = jobs.get(m.id);
-  if (h === undefined) { h = createHash(m.algorithm); jobs.set(m.id, h); }
-  if (m.op === "data") {
-    const bytes = new Uint8Array(m.buffer, 0, m.length);
-    let hexes;
-    if (m.cuts !== undefined) {
-      hexes = [];
-      let start = 0;
-      for (const cut of m.cuts) {
-        h.update(bytes.subarray(start, cut));
-        hexes.push(h.digest("hex"));
-        h = createHash(m.algorithm);
-        jobs.set(m.id, h);
-        start = cut;
-      }
-      h.update(bytes.subarray(start));
-    } else {
-      h.update(bytes);
-    }
-    parentPort.postMessage({ op: "ack", id: m.id, buffer: m.buffer, hexes }, [m.buffer]);
-  } else {
-    jobs.delete(m.id);
-    parentPort.postMessage({ op: "digest", id: m.id, hex: h.digest("hex") });
-  }
-});
-`;
-
-interface DataMessage {
-  readonly op: "data";
-  readonly id: number;
-  readonly algorithm: string;
-  readonly buffer: ArrayBuffer;
-  readonly length: number;
-  /** Offsets in this batch where a segment (a chunk) ends, ascending: its digest comes back with the ack. */
-  readonly cuts: number[] | undefined;
-}
-type ToWorker =
-  DataMessage | { readonly op: "end" | "cancel"; readonly id: number; readonly algorithm: string };
-type FromWorker =
-  | {
-      readonly op: "ack";
-      readonly id: number;
-      readonly buffer: ArrayBuffer;
-      readonly hexes: string[] | undefined;
-    }
-  | { readonly op: "digest"; readonly id: number; readonly hex: string };
+/**
+ * The worker's script, compiled to `dist/`: the sources' tests (run by vitest, which Node's worker threads cannot
+ * share) use the build that `npm test` makes first.
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WORKER_FILE = import.meta.url.endsWith(".ts")
+  ? join(HERE, "..", "..", "dist", "authenticate", "hash-worker.js")
+  : join(HERE, "hash-worker.js");
 
 /** Reads a file's text, or `undefined` when it cannot be read. */
 export type ReadText = (path: string) => string | undefined;
@@ -131,7 +88,7 @@ class HashThread {
     private readonly pool: HashPool,
     onExit: (thread: HashThread) => void,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: WORKER_LIMITS });
+    this.worker = new Worker(WORKER_FILE, { resourceLimits: WORKER_LIMITS });
     this.worker.unref();
     this.worker.on("message", (m: FromWorker) => {
       const job = this.jobs.get(m.id);
