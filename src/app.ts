@@ -46,18 +46,12 @@ export interface GatewayOptions {
   readonly now?: () => number;
 }
 
-/** Parses the backend URL into origin and Host header. */
+/** The backend as the forwarder and the store reach it: the parsed URL, region and credentials. */
 export function backendFromConfig(config: Config): Backend {
   if (config.backendUrl === undefined) throw new Error("S3GATE_BACKEND_URL: required");
-  const m = /^(https?):\/\/([^/]+)$/.exec(config.backendUrl)!;
-  const scheme = m[1]!;
-  let host = m[2]!;
-  if ((scheme === "http" && host.endsWith(":80")) || (scheme === "https" && host.endsWith(":443"))) {
-    host = host.slice(0, host.lastIndexOf(":"));
-  }
   return {
-    origin: config.backendUrl,
-    host,
+    origin: config.backendUrl.origin,
+    host: config.backendUrl.host,
     region: config.backendRegion,
     credentials:
       config.backendAccessKeyId !== undefined && config.backendSecretAccessKey !== undefined

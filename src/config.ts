@@ -2,18 +2,28 @@
  * Configuration: one table of settings, read from S3GATE_* environment variables over an optional JSON
  * config file, validated once at start. Errors name the setting and what it expects.
  */
-import { readFileSync } from "node:fs";
-import { compileCidrs } from "./classify/source-ip.js";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { isValidBucketName } from "./classify/names.js";
+import { compileTrustedProxies } from "./classify/source-ip.js";
+import { isIPv4Text, parseIp, type Cidr } from "./ip.js";
 
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
 }
 
+/** The backend endpoint: the origin requests go to and the Host header they are signed with. */
+export interface BackendUrl {
+  /** `http(s)://host[:port]`, without a trailing slash. */
+  readonly origin: string;
+  /** `host[:port]`, the port left out when it is the scheme's default. */
+  readonly host: string;
+}
+
 export interface Config {
   readonly listen: ListenAddress;
   readonly adminListen: ListenAddress;
-  readonly backendUrl: string | undefined;
+  readonly backendUrl: BackendUrl | undefined;
   readonly backendAccessKeyId: string | undefined;
   readonly backendSecretAccessKey: string | undefined;
   readonly backendRegion: string;
@@ -22,7 +32,7 @@ export interface Config {
   readonly rootAccessKeyId: string | undefined;
   readonly rootSecretAccessKey: string | undefined;
   readonly baseDomains: readonly string[];
-  readonly trustedProxies: readonly string[];
+  readonly trustedProxies: readonly Cidr[];
   readonly upstreamConnections: number;
   readonly upstreamTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -46,6 +56,7 @@ export interface Config {
   readonly iamHosts: readonly string[];
 }
 
+/** Text → the setting's final value; throws ConfigError naming the setting. */
 type Parser = (raw: string, name: string) => unknown;
 
 interface Setting {
@@ -65,23 +76,70 @@ const fail = (name: string, expected: string, raw: string): never => {
   throw new ConfigError(`${name}: expected ${expected}, got ${JSON.stringify(raw)}`);
 };
 
+/** An empty value means unset. */
+const optional =
+  (parse: Parser): Parser =>
+  (raw, name) =>
+    raw === "" ? undefined : parse(raw, name);
+
 const text: Parser = (raw) => raw;
-const optionalText: Parser = (raw) => (raw === "" ? undefined : raw);
+
+const LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
+const DNS_NAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+/** A DNS name or a dotted-quad IPv4 address (`999.1.1.1` is neither). */
+function isHostName(host: string): boolean {
+  return host.length <= 253 && (/^[0-9.]+$/.test(host) ? isIPv4Text(host) : DNS_NAME.test(host));
+}
+
+const isIPv6Text = (host: string): boolean => host.includes(":") && parseIp(host) !== undefined;
+
+interface HostPort {
+  /** The name or address, an IPv6 address without its brackets; may be empty. */
+  readonly host: string;
+  readonly ipv6: boolean;
+  readonly port: number | undefined;
+}
+
+/** `host[:port]`: a DNS name, a dotted-quad IPv4 address or a bracketed IPv6 address, a port up to 65535. */
+function parseHostPort(text: string): HostPort | undefined {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*))(?::(0|[1-9][0-9]{0,4}))?$/.exec(text);
+  if (m === null || (m[3] !== undefined && Number(m[3]) > 65535)) return undefined;
+  if (m[1] !== undefined ? !isIPv6Text(m[1]) : m[2] !== "" && !isHostName(m[2]!)) return undefined;
+  return {
+    host: m[1] ?? m[2]!,
+    ipv6: m[1] !== undefined,
+    port: m[3] === undefined ? undefined : Number(m[3]),
+  };
+}
 
 const listen: Parser = (raw, name) => {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(raw);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port > 65535) return fail(name, "HOST:PORT (e.g. 0.0.0.0:8080, [::]:8080, :8080)", raw);
-  return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]!), port };
+  const hp = parseHostPort(raw);
+  if (hp === undefined || hp.port === undefined) {
+    return fail(name, "HOST:PORT (e.g. 0.0.0.0:8080, [::]:8080, :8080)", raw);
+  }
+  return { host: hp.host === "" ? "0.0.0.0" : hp.host, port: hp.port };
 };
 
-const httpUrl: Parser = (raw, name) => {
-  if (raw === "") return undefined;
-  if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$|^https?:\/\/\[[0-9a-fA-F:]+\](:\d{1,5})?\/?$/.test(raw)) {
+/**
+ * Parses the backend endpoint, `http(s)://host[:port]` without a path; throws ConfigError naming `name`.
+ * The Host header leaves out the scheme's default port, as HTTP clients send it.
+ */
+export function parseBackendUrl(raw: string, name = "S3GATE_BACKEND_URL"): BackendUrl {
+  const m = /^(https?):\/\/([^/]*)\/?$/.exec(raw);
+  const hp = m === null ? undefined : parseHostPort(m[2]!);
+  if (hp === undefined || hp.host === "" || hp.port === 0) {
     return fail(name, "an http:// or https:// URL with host and optional port, no path", raw);
   }
-  return raw.replace(/\/$/, "");
-};
+  const host = hp.ipv6 ? `[${hp.host}]` : hp.host;
+  const defaultPort = m![1] === "http" ? 80 : 443;
+  return {
+    origin: raw.replace(/\/$/, ""),
+    host: hp.port === undefined || hp.port === defaultPort ? host : `${host}:${hp.port}`,
+  };
+}
+
+const backendUrl: Parser = optional(parseBackendUrl);
 
 const region: Parser = (raw, name) =>
   /^[a-z0-9-]{1,64}$/.test(raw) ? raw : fail(name, "a region name such as us-east-1", raw);
@@ -98,21 +156,41 @@ const integer =
 const boolean: Parser = (raw, name) =>
   raw === "true" ? true : raw === "false" ? false : fail(name, "true or false", raw);
 
-const list: Parser = (raw) =>
+const items = (raw: string): string[] =>
   raw
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
 
-/** Proxy CIDRs, each checked as classification will read it (no host bits, prefix in range): fails at boot. */
+/** Comma-separated DNS names (base domains: no port). */
+const domainList: Parser = (raw, name) => {
+  const list = items(raw);
+  for (const d of list) {
+    if (!isHostName(d))
+      return fail(name, `comma-separated domain names such as s3.example.com (not "${d}")`, raw);
+  }
+  return list;
+};
+
+/** Comma-separated hosts as a Host header carries them: a name or address, an optional port. */
+const hostList: Parser = (raw, name) => {
+  const list = items(raw);
+  for (const h of list) {
+    const hp = parseHostPort(h);
+    if (hp === undefined || hp.host === "") {
+      return fail(name, `comma-separated hosts such as iam.example.com (not "${h}")`, raw);
+    }
+  }
+  return list;
+};
+
+/** Trusted proxies, compiled here so that classification never sees a bad one. */
 const cidrList: Parser = (raw, name) => {
-  const cidrs = list(raw, name) as string[];
   try {
-    compileCidrs(cidrs);
+    return compileTrustedProxies(items(raw));
   } catch (err) {
     return fail(name, `comma-separated CIDRs such as 10.0.0.0/8 (${(err as Error).message})`, raw);
   }
-  return cidrs;
 };
 
 const oneOf =
@@ -120,8 +198,32 @@ const oneOf =
   (raw, name) =>
     values.includes(raw) ? raw : fail(name, `one of ${values.join(", ")}`, raw);
 
+const path =
+  (expected: string): Parser =>
+  (raw, name) =>
+    raw === "" || raw.includes("\0") ? fail(name, expected, raw) : raw;
+
+/** A file s3gate must read at start (the TLS files): it must exist and be readable now. */
+const readableFile: Parser = (raw, name) => {
+  try {
+    if (!raw.includes("\0") && statSync(raw).isFile()) {
+      accessSync(raw, constants.R_OK);
+      return raw;
+    }
+  } catch {
+    // Reported below.
+  }
+  return fail(name, "the path of a readable file", raw);
+};
+
+/** What the SigV4 verifier accepts as an access key id (authenticate/parse-auth.ts). */
+const accessKeyId: Parser = (raw, name) =>
+  /^[A-Za-z0-9+=,.@_-]{1,128}$/.test(raw) ? raw : fail(name, "1 to 128 of A-Z a-z 0-9 + = , . @ _ -", raw);
+
+const bucketName: Parser = (raw, name) =>
+  isValidBucketName(raw) ? raw : fail(name, "a bucket name (3-63 of a-z 0-9 . -)", raw);
+
 const masterKey: Parser = (raw, name) => {
-  if (raw === "") return undefined;
   const bytes = Buffer.from(raw, "base64");
   return bytes.length === 32 && /^[A-Za-z0-9+/]{43}=?$/.test(raw.trim())
     ? raw.trim()
@@ -158,21 +260,21 @@ export const SETTINGS: readonly Setting[] = [
     key: "backendUrl",
     env: "S3GATE_BACKEND_URL",
     default: undefined,
-    parse: httpUrl,
+    parse: backendUrl,
     doc: "Backend S3 endpoint, e.g. `http://minio:9000`. Required by `s3gate serve`.",
   },
   {
     key: "backendAccessKeyId",
     env: "S3GATE_BACKEND_ACCESS_KEY_ID",
     default: undefined,
-    parse: optionalText,
+    parse: optional(text),
     doc: "Access key id s3gate signs backend requests with.",
   },
   {
     key: "backendSecretAccessKey",
     env: "S3GATE_BACKEND_SECRET_ACCESS_KEY",
     default: undefined,
-    parse: optionalText,
+    parse: optional(text),
     secret: true,
     doc: "Secret key for the backend credentials.",
   },
@@ -194,21 +296,21 @@ export const SETTINGS: readonly Setting[] = [
     key: "dataDir",
     env: "S3GATE_DATA_DIR",
     default: ".data",
-    parse: text,
+    parse: path("a directory path"),
     doc: "Directory for s3gate's own state (generated root credentials, and the development server's objects in `dev` mode).",
   },
   {
     key: "rootAccessKeyId",
     env: "S3GATE_ROOT_ACCESS_KEY_ID",
     default: undefined,
-    parse: optionalText,
+    parse: optional(accessKeyId),
     doc: "Root access key id. When unset with the secret, a root key is generated on first start and kept in `<dataDir>/root-credentials.json` (mode 0600).",
   },
   {
     key: "rootSecretAccessKey",
     env: "S3GATE_ROOT_SECRET_ACCESS_KEY",
     default: undefined,
-    parse: optionalText,
+    parse: optional(text),
     secret: true,
     doc: "Root secret access key (set both or neither).",
   },
@@ -216,7 +318,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "baseDomains",
     env: "S3GATE_BASE_DOMAINS",
     default: "",
-    parse: list,
+    parse: domainList,
     doc: "Comma-separated base domains for virtual-hosted-style requests (`bucket.s3.example.com`). Other hosts mean path style.",
   },
   {
@@ -272,21 +374,21 @@ export const SETTINGS: readonly Setting[] = [
     key: "accessLog",
     env: "S3GATE_ACCESS_LOG",
     default: "stdout",
-    parse: text,
+    parse: path("stdout, off or a file path"),
     doc: "Where the one-line-per-request JSON access log goes: `stdout`, `off`, or a file path.",
   },
   {
     key: "tlsCertFile",
     env: "S3GATE_TLS_CERT_FILE",
     default: undefined,
-    parse: optionalText,
+    parse: optional(readableFile),
     doc: "PEM certificate chain for the data plane. With `S3GATE_TLS_KEY_FILE`, the data plane serves HTTPS only; both files are re-read when they change.",
   },
   {
     key: "tlsKeyFile",
     env: "S3GATE_TLS_KEY_FILE",
     default: undefined,
-    parse: optionalText,
+    parse: optional(readableFile),
     doc: "PEM private key for `S3GATE_TLS_CERT_FILE` (set both or neither).",
   },
   {
@@ -321,7 +423,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "storeBucket",
     env: "S3GATE_STORE_BUCKET",
     default: undefined,
-    parse: optionalText,
+    parse: optional(bucketName),
     doc: "Backend bucket of the `s3` store (created if missing). Keep it out of reach of data-plane keys.",
   },
   {
@@ -342,7 +444,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "masterKey",
     env: "S3GATE_MASTER_KEY",
     default: undefined,
-    parse: masterKey,
+    parse: optional(masterKey),
     secret: true,
     doc: "Base64 of 32 random bytes (`openssl rand -base64 32`): the AES-256-GCM key sealing secrets at rest and authenticating store records. Unset: generated into `<dataDir>/master.key` (mode 0600); required with `S3GATE_STORE=s3`.",
   },
@@ -371,7 +473,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "iamHosts",
     env: "S3GATE_IAM_HOSTS",
     default: "",
-    parse: list,
+    parse: hostList,
     doc: "Comma-separated hosts reserved for the IAM API (`AWS_ENDPOINT_URL_IAM`); S3 requests to them are refused. The IAM API is served on every host.",
   },
 ];
@@ -427,7 +529,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, configFile?: string): Config 
       "S3GATE_BACKEND_ACCESS_KEY_ID and S3GATE_BACKEND_SECRET_ACCESS_KEY: set both or neither",
     );
   }
+  if (sameSocket(config.listen, config.adminListen)) {
+    throw new ConfigError(
+      `S3GATE_LISTEN and S3GATE_ADMIN_LISTEN: the data and admin planes need different addresses (both ${config.listen.host}:${config.listen.port})`,
+    );
+  }
   return config;
+}
+
+/** True when two listeners would bind the same port (port 0 picks a free one each time). */
+function sameSocket(a: ListenAddress, b: ListenAddress): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  // `::` is dual-stack (every IPv6 and IPv4 address); `0.0.0.0` covers every IPv4 address.
+  const covers = (wide: string, other: string): boolean =>
+    wide === "::" || (wide === "0.0.0.0" && isIPv4Text(other));
+  return a.host === b.host || covers(a.host, b.host) || covers(b.host, a.host);
 }
 
 /** The configuration with secrets redacted, for the start-up log line. */

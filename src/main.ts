@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { ConfigError, describeConfig, loadConfig, type Config } from "./config.js";
+import { ConfigError, describeConfig, loadConfig, parseBackendUrl, type Config } from "./config.js";
 import { startGateway, type Gateway } from "./app.js";
 
 const USAGE = `Usage: s3gate <command> [--config FILE]
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
     closeDev = dev.close;
     config = {
       ...config,
-      backendUrl: dev.url,
+      backendUrl: parseBackendUrl(dev.url),
       backendAccessKeyId: dev.accessKeyId,
       backendSecretAccessKey: dev.secretAccessKey,
     };

@@ -3,8 +3,8 @@
  * and how the two compare. `IfExists` and `ForAnyValue:` / `ForAllValues:` apply to any of them (conditions.ts).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  */
+import { parseCidr, parseIp, type Cidr, type IpAddress } from "../ip.js";
 import { arnProblem, splitArn, splitArnPieces } from "./arn.js";
-import { cidrContains, parseCidr, parseIp, type Cidr } from "./cidr.js";
 import { parseDate } from "./dates.js";
 import { Glob, type Piece } from "./glob.js";
 import { joinPieces } from "./variables.js";
@@ -98,14 +98,14 @@ function dateOp(negated: boolean, test: (c: number, p: number) => boolean): Oper
 const readIp = memo(parseIp);
 
 function ipOp(negated: boolean): OperatorSpec {
-  return spec<Cidr, Uint8Array>({
+  return spec<Cidr, IpAddress>({
     negated,
     compile: (pieces) => {
       const cidr = parseCidr(joinPieces(pieces));
       return typeof cidr === "string" ? { problem: cidr } : { value: cidr };
     },
     read: readIp,
-    test: (c, p) => cidrContains(p, c),
+    test: (c, p) => p.contains(c),
   });
 }
 

@@ -13,13 +13,12 @@ import { headerPermissions } from "./header-checks.js";
 import { matchOperation } from "./operation-index.js";
 import { actionsFor } from "./permissions.js";
 import { sortQuery } from "./query.js";
-import { compileCidrs, resolvePeer, type Cidr } from "./source-ip.js";
+import { resolvePeer } from "./source-ip.js";
 import type { AuthInfo, ClassifyOptions, IamRequest, S3Check, S3Request } from "./s3-request.js";
 
 interface CompiledOptions {
   readonly baseDomains: readonly string[];
   readonly iamHosts: ReadonlySet<string>;
-  readonly trusted: readonly Cidr[];
 }
 
 const COMPILED = new WeakMap<ClassifyOptions, CompiledOptions>();
@@ -30,14 +29,13 @@ function compiled(opts: ClassifyOptions): CompiledOptions {
     c = {
       baseDomains: compileBaseDomains(opts.baseDomains),
       iamHosts: new Set(opts.iamHosts.map(hostName)),
-      trusted: compileCidrs(opts.trustedProxies),
     };
     COMPILED.set(opts, c);
   }
   return c;
 }
 
-/** Validates options once (bad trusted-proxy CIDRs throw TypeError); classify() does it lazily otherwise. */
+/** Compiles options once; classify() does it lazily otherwise. */
 export function compileClassifyOptions(opts: ClassifyOptions): void {
   compiled(opts);
 }
@@ -69,7 +67,7 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
     return values[0];
   };
   const nowMs = opts.now();
-  const peer = resolvePeer(req, c.trusted);
+  const peer = resolvePeer(req, opts.trustedProxies);
   let hoisted: ReadonlyMap<string, string> = new Map();
   if (auth.service === "iam") return { kind: "iam", context: baseContext(peer, auth, nowMs, header) };
   if (auth.service !== "s3" || c.iamHosts.has(host)) {

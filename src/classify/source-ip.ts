@@ -3,54 +3,25 @@
  * right-most X-Forwarded-For hop that is not a trusted proxy, and the X-Forwarded-Proto the proxy set.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
  */
-import ipaddr from "ipaddr.js";
 import { S3Error } from "../errors.js";
+import { isIPv4Text, parseCidr, parseIp, type Cidr, type IpAddress } from "../ip.js";
 import type { ParsedRequest } from "../request.js";
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
-/** A compiled CIDR: network address and prefix length. */
-export type Cidr = readonly [Address, number];
-
-const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-/** Canonical dotted-quad IPv4 (no leading zeros). */
-const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
-
-/** Parses an IP address strictly: four-part decimal IPv4 or IPv6 without zone; IPv4-mapped IPv6 is unmapped. */
-export function parseIp(text: string): Address | undefined {
-  if (text.includes(":")) {
-    if (text.includes("%") || !ipaddr.IPv6.isValid(text)) return undefined;
-    const v6 = ipaddr.IPv6.parse(text);
-    return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
-  }
-  return ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text) : undefined;
-}
-
-/** Compiles trusted-proxy CIDRs; throws TypeError on a malformed CIDR, a bad prefix or host bits set. */
-export function compileCidrs(cidrs: readonly string[]): readonly Cidr[] {
+/**
+ * Compiles trusted-proxy CIDRs; throws TypeError naming the problem: a malformed CIDR, a bad prefix, host bits
+ * set, or an IPv4-mapped IPv6 block (peers are compared unmapped, so it would never match).
+ */
+export function compileTrustedProxies(cidrs: readonly string[]): readonly Cidr[] {
   return cidrs.map((text) => {
-    const slash = text.indexOf("/");
-    const addr = parseIp(slash < 0 ? text : text.slice(0, slash));
-    const prefixText = slash < 0 ? undefined : text.slice(slash + 1);
-    if (addr === undefined || (prefixText !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(prefixText))) {
-      throw new TypeError(`invalid trusted proxy CIDR: ${text}`);
-    }
-    const max = addr.kind() === "ipv4" ? 32 : 128;
-    const prefix = prefixText === undefined ? max : Number(prefixText);
-    if (prefix > max) throw new TypeError(`invalid trusted proxy CIDR prefix: ${text}`);
-    const network =
-      addr.kind() === "ipv4"
-        ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${prefix}`)
-        : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${prefix}`);
-    if (network.toString() !== addr.toString())
-      throw new TypeError(`trusted proxy CIDR has host bits set: ${text}`);
-    return [addr, prefix] as const;
+    const cidr = parseCidr(text);
+    if (typeof cidr === "string") throw new TypeError(cidr);
+    if (cidr.ipv4Mapped) throw new TypeError(`"${text}" is IPv4-mapped IPv6: write the IPv4 block`);
+    return cidr;
   });
 }
 
-function isTrusted(addr: Address, trusted: readonly Cidr[]): boolean {
-  for (const [network, prefix] of trusted) {
-    if (network.kind() === addr.kind() && addr.match(network, prefix)) return true;
-  }
+function isTrusted(addr: IpAddress, trusted: readonly Cidr[]): boolean {
+  for (const cidr of trusted) if (cidr.contains(addr)) return true;
   return false;
 }
 
@@ -72,7 +43,7 @@ export function resolvePeer(req: ParsedRequest, trusted: readonly Cidr[]): Peer 
     // The common case, without building address objects: dotted-quad IPv4, plain or IPv4-mapped.
     const text = req.remoteAddress;
     const v4 = text.startsWith("::ffff:") ? text.slice(7) : text;
-    if (IPV4.test(v4)) return { sourceIp: v4, secure: req.secure };
+    if (isIPv4Text(v4)) return { sourceIp: v4, secure: req.secure };
   }
   const peer = parseIp(req.remoteAddress);
   if (peer === undefined) throw new S3Error("InvalidRequest", "The client address could not be determined.");

@@ -1,12 +1,15 @@
 /** The condition context: aws:SourceIp behind trusted proxies, transport, clock, identity and S3 keys. */
 import { describe, expect, test } from "vitest";
 import { classify, type ClassifyOptions, type S3Request } from "../../src/classify/index.js";
-import { compileCidrs } from "../../src/classify/source-ip.js";
+import { compileTrustedProxies } from "../../src/classify/source-ip.js";
 import { RequestContext } from "../../src/classify/context.js";
 import { S3Error } from "../../src/errors.js";
 import { AUTH, NOW, OPTS, request, type RequestSpec } from "./helpers.js";
 
-const PROXIED: ClassifyOptions = { ...OPTS, trustedProxies: ["10.0.0.0/8", "2001:db8::/32"] };
+const PROXIED: ClassifyOptions = {
+  ...OPTS,
+  trustedProxies: compileTrustedProxies(["10.0.0.0/8", "2001:db8::/32"]),
+};
 
 function run(spec: RequestSpec, opts: ClassifyOptions = OPTS): S3Request {
   const r = classify(request(spec), AUTH, opts);
@@ -84,18 +87,28 @@ test("aws:SecureTransport: the connection, or X-Forwarded-Proto only from a trus
 });
 
 test("trusted-proxy CIDRs are parsed strictly", () => {
-  for (const bad of [
-    "10.0.0.0/33",
-    "10.0.0.1/8",
-    "10.1/8",
-    "::1/129",
-    "abc",
-    "10.0.0.0/08",
-    "fe80::1%eth0/64",
-  ]) {
-    expect(() => compileCidrs([bad]), bad).toThrow(TypeError);
+  for (const [bad, problem] of [
+    ["10.0.0.0/33", /prefix length over \/32/],
+    ["10.0.0.1/8", /host bits set/],
+    ["10.1/8", /canonical form/],
+    ["::1/129", /prefix length over \/128/],
+    ["abc", /canonical form/],
+    ["10.0.0.0/08", /invalid prefix length/],
+    ["fe80::1%eth0/64", /canonical form/],
+    ["::ffff:010.0.0.1", /canonical form/],
+    ["::ffff:0x0a.0.0.1", /canonical form/],
+    // Peers are compared unmapped: a mapped block would never match.
+    ["::ffff:10.0.0.1", /IPv4-mapped/],
+    ["::ffff:10.0.0.0/104", /IPv4-mapped/],
+  ] as const) {
+    expect(() => compileTrustedProxies([bad]), bad).toThrow(TypeError);
+    expect(() => compileTrustedProxies([bad]), bad).toThrow(problem);
   }
-  expect(compileCidrs(["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"])).toHaveLength(3);
+  expect(compileTrustedProxies(["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"]).map(String)).toEqual([
+    "10.0.0.0/8",
+    "192.0.2.1/32",
+    "2001:db8::/32",
+  ]);
 });
 
 test("global keys: clock, identity, authentication", () => {

@@ -246,7 +246,10 @@ describe("the image's entry point and HEALTHCHECK, without Docker", () => {
       env[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
     }
     const config = loadConfig(env);
-    expect(config.backendUrl).toBe("http://minio.example.internal:9000");
+    expect(config.backendUrl).toEqual({
+      origin: "http://minio.example.internal:9000",
+      host: "minio.example.internal:9000",
+    });
     expect(config.drainTimeoutMs).toBe(25000);
   });
 
