@@ -9,8 +9,8 @@ import {
   listen,
   stopServer,
   type StopResult,
-} from "./server.js";
-import { loadTlsMaterial, watchTls } from "./tls.js";
+} from "./http/server.js";
+import { loadTlsMaterial, watchTls } from "./http/tls.js";
 import { Forwarder } from "./forward/forwarder.js";
 import { HashPool, autoHashThreads } from "./authenticate/index.js";
 import type { Backend } from "./backend/backend.js";

@@ -35,11 +35,6 @@ function compiled(opts: ClassifyOptions): CompiledOptions {
   return c;
 }
 
-/** Compiles options once; classify() does it lazily otherwise. */
-export function compileClassifyOptions(opts: ClassifyOptions): void {
-  compiled(opts);
-}
-
 const LIST_OPERATIONS: ReadonlySet<string> = new Set([
   "ListObjects",
   "ListObjectsV2",

@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  */
 export type { AuthInfo, ClassifyOptions, IamRequest, S3Check, S3Request } from "./s3-request.js";
-export { classify, compileClassifyOptions, withDeleteObjectsBody } from "./classify.js";
+export { classify, withDeleteObjectsBody } from "./classify.js";
 export {
   deleteObjectsChecks,
   parseDeleteObjects,
