@@ -2,6 +2,7 @@
  * The one error vocabulary of s3gate: S3 error codes → HTTP status and message, and the XML writer.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
+import { escapeXml } from "./xml.js";
 
 interface ErrorSpec {
   readonly status: number;
@@ -128,22 +129,6 @@ export class S3Error extends Error {
 /** Converts anything thrown into an S3Error; unknown errors become InternalError. */
 export function toS3Error(err: unknown): S3Error {
   return err instanceof S3Error ? err : new S3Error("InternalError");
-}
-
-const XML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&apos;",
-};
-
-/** Escapes text for an XML element or attribute; control characters other than tab/LF/CR become char refs. */
-export function escapeXml(text: string): string {
-  // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters raw
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (ch) => {
-    return XML_ESCAPES[ch] ?? `&#x${ch.charCodeAt(0).toString(16)};`;
-  });
 }
 
 /** S3's XML error body: Code, Message, any extra elements, Resource, RequestId. */

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  */
 import { createHash } from "node:crypto";
-import { escapeXml } from "../errors.js";
+import { escapeXml, readDeleteResult } from "../xml.js";
 
 export interface DeleteTarget {
   readonly key: string;
@@ -34,27 +34,12 @@ function deniedEntry(o: DeleteTarget): string {
   return `<Error><Key>${escapeXml(o.key)}</Key>${version}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`;
 }
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
-    e.startsWith("#x")
-      ? String.fromCodePoint(parseInt(e.slice(2), 16))
-      : e.startsWith("#")
-        ? String.fromCodePoint(parseInt(e.slice(1), 10))
-        : ENTITIES[e]!,
-  );
-}
-
-const ENTRY = /<(Deleted|Error)>([\s\S]*?)<\/\1>/g;
-const KEY = /<Key>([\s\S]*?)<\/Key>/;
-const VERSION = /<VersionId>([\s\S]*?)<\/VersionId>/;
-
 const id = (key: string, versionId: string | undefined): string => `${key}\u0000${versionId ?? ""}`;
 
 /**
  * The DeleteResult for the whole request: the backend's entries for the allowed keys (none when it was not
- * called) and an AccessDenied error for each denied key, in the order the request listed the keys.
+ * called) and an AccessDenied error for each denied key, in the order the request listed the keys. Throws
+ * XmlError when the backend's answer is not a DeleteResult the reader accepts.
  */
 export function mergeDeleteResult(
   backendXml: string | undefined,
@@ -63,14 +48,11 @@ export function mergeDeleteResult(
 ): string {
   const fromBackend = new Map<string, string[]>();
   const order: string[] = [];
-  for (const m of (backendXml ?? "").matchAll(ENTRY)) {
-    const inner = m[2]!;
-    const key = unescapeXml(KEY.exec(inner)?.[1] ?? "");
-    const version = VERSION.exec(inner)?.[1];
-    const k = id(key, version === undefined ? undefined : unescapeXml(version));
+  for (const entry of backendXml === undefined ? [] : readDeleteResult(backendXml)) {
+    const k = id(entry.key, entry.versionId);
     const list = fromBackend.get(k);
-    if (list === undefined) fromBackend.set(k, [m[0]]);
-    else list.push(m[0]);
+    if (list === undefined) fromBackend.set(k, [entry.xml]);
+    else list.push(entry.xml);
     order.push(k);
   }
   let out = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">`;

@@ -6,7 +6,8 @@ import {
   deleteObjectsChecks,
   parseDeleteObjects,
 } from "../../src/classify/index.js";
-import { S3Error, escapeXml } from "../../src/errors.js";
+import { S3Error } from "../../src/errors.js";
+import { escapeXml } from "../../src/xml.js";
 
 const body = (objects: string, head = "<Delete>"): string => `${head}${objects}</Delete>`;
 const obj = (key: string, extra = ""): string => `<Object><Key>${key}</Key>${extra}</Object>`;

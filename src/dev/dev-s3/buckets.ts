@@ -1,8 +1,8 @@
 /** CreateBucket, HeadBucket, DeleteBucket and GetBucketLocation of the development S3 server. */
 import type { Ctx, Reply } from "./context.js";
 import { DevS3Error } from "./errors.js";
-import { childText, parseXml, xmlDocument } from "./xml.js";
-import { escapeXml } from "../../errors.js";
+import { parseXmlBody, xmlDocument } from "./xml.js";
+import { childText, escapeXml } from "../../xml.js";
 
 const NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -25,9 +25,8 @@ export function createBucket(ctx: Ctx): Reply {
     throw new DevS3Error("InvalidBucketName", undefined, [["BucketName", ctx.bucketName]]);
   }
   let location = "";
-  const text = ctx.body.toString("utf8");
-  if (text.trim() !== "") {
-    const doc = parseXml(text);
+  if (ctx.body.toString("utf8").trim() !== "") {
+    const doc = parseXmlBody(ctx.body);
     if (doc.name !== "CreateBucketConfiguration") throw new DevS3Error("MalformedXML");
     location = childText(doc, "LocationConstraint")?.trim() ?? "";
   }

@@ -24,7 +24,8 @@ import { DevS3Error } from "./errors.js";
 import { compareUtf8, encodingOf, paginate } from "./listing.js";
 import { MAX_SINGLE_UPLOAD, attributesFrom, copySource, md5Etag } from "./objects.js";
 import type { Part, Upload } from "./store.js";
-import { childText, el, optional, parseXml } from "./xml.js";
+import { el, optional, parseXmlBody } from "./xml.js";
+import { childText } from "../../xml.js";
 
 const MAX_PARTS = 10000;
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -143,7 +144,7 @@ export function listParts(ctx: Ctx): Reply {
 
 /** The parts a CompleteMultipartUpload body names, checked against the upload as S3 checks them. */
 function chosenParts(ctx: Ctx, upload: Upload): Part[] {
-  const doc = parseXml(ctx.body.toString("utf8"));
+  const doc = parseXmlBody(ctx.body);
   const listed = doc.children.filter((c) => c.name === "Part");
   if (doc.name !== "CompleteMultipartUpload" || listed.length === 0 || listed.length > MAX_PARTS) {
     throw new DevS3Error("MalformedXML");

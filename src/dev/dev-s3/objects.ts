@@ -6,7 +6,8 @@ import { checkCopySourceConditions, writeConditions } from "./conditions.js";
 import { checkKey, header, isoDate, xmlReply, type Ctx, type Reply } from "./context.js";
 import { DevS3Error } from "./errors.js";
 import type { Bucket, ObjectAttributes, ObjectMeta } from "./store.js";
-import { childText, el, parseXml } from "./xml.js";
+import { el, parseXmlBody } from "./xml.js";
+import { childText } from "../../xml.js";
 
 const GiB = 1024 ** 3;
 /** S3's largest single PUT (and part, and copy source). */
@@ -174,7 +175,7 @@ export function deleteObjects(ctx: Ctx): Reply {
     throw new DevS3Error("InvalidRequest", "Missing required header for this request: Content-MD5");
   }
   const bucket = ctx.store.bucket(ctx.bucketName);
-  const doc = parseXml(ctx.body.toString("utf8"));
+  const doc = parseXmlBody(ctx.body);
   const objects = doc.children.filter((c) => c.name === "Object");
   if (doc.name !== "Delete" || objects.length === 0 || objects.length > MAX_DELETE_KEYS) {
     throw new DevS3Error("MalformedXML");

@@ -4,7 +4,8 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html#API_CreateAccessKey_Examples
  */
 import type { ServerResponse } from "node:http";
-import { escapeXml, iamErrorJson, iamErrorXml, toIamError } from "../../errors.js";
+import { iamErrorJson, iamErrorXml, toIamError } from "../../errors.js";
+import { escapeXml } from "../../xml.js";
 import type { ParsedRequest } from "../../request.js";
 import { H_REQUEST_ID } from "../../constants.js";
 

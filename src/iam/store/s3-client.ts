@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { Pool } from "undici";
 import { signUpstream, upstreamTarget, type Backend } from "../../backend/backend.js";
 import type { QueryParam } from "../../request.js";
+import { readListObjectsV2 } from "../../xml.js";
 
 export interface S3Response {
   readonly status: number;
@@ -80,16 +81,9 @@ export class StoreS3Client {
       else if (startAfter !== "") query.push(q("start-after", startAfter));
       const res = await this.send("GET", undefined, { query });
       if (res.status !== 200) throw new Error(`store: LIST ${prefix} answered ${res.status}`);
-      for (const m of res.body.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-        const key = /<Key>([^<]*)<\/Key>/.exec(m[1]!)?.[1];
-        const modified = /<LastModified>([^<]*)<\/LastModified>/.exec(m[1]!)?.[1];
-        if (key !== undefined)
-          out.push({ key: unescapeXml(key), lastModified: Date.parse(modified ?? "") || 0 });
-      }
-      token = /<IsTruncated>true<\/IsTruncated>/.test(res.body)
-        ? /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(res.body)?.[1]
-        : undefined;
-      if (token !== undefined) token = unescapeXml(token);
+      const page = readListObjectsV2(res.body);
+      for (const c of page.contents) out.push({ key: c.key, lastModified: Date.parse(c.lastModified) || 0 });
+      token = page.nextContinuationToken;
     } while (token !== undefined);
     return out;
   }
@@ -97,13 +91,4 @@ export class StoreS3Client {
   async close(): Promise<void> {
     await this.#pool.close();
   }
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#x?[0-9a-fA-F]+);/g, (all, e: string) => {
-    const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-    if (named[e] !== undefined) return named[e];
-    const code = e.startsWith("#x") ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-    return Number.isFinite(code) ? String.fromCodePoint(code) : all;
-  });
 }
