@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { accessKeyId, secretAccessKey } from "../ids.js";
 import { startDevS3 } from "./dev-s3/server.js";
 
 export interface EmbeddedS3 {
@@ -19,8 +19,7 @@ export interface EmbeddedS3 {
 export async function startEmbeddedS3(dataDir: string, port = 0): Promise<EmbeddedS3> {
   const directory = join(dataDir, "dev-objects");
   mkdirSync(directory, { recursive: true });
-  const accessKeyId = "S3GATEDEV" + randomBytes(6).toString("hex").toUpperCase().slice(0, 11);
-  const secretAccessKey = randomBytes(30).toString("base64url");
-  const server = await startDevS3({ directory, port, accessKeyId, secretAccessKey });
-  return { url: server.url, accessKeyId, secretAccessKey, close: () => server.close() };
+  const key = { accessKeyId: accessKeyId("S3GATEDEV"), secretAccessKey: secretAccessKey() };
+  const server = await startDevS3({ directory, port, ...key });
+  return { url: server.url, ...key, close: () => server.close() };
 }

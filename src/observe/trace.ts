@@ -5,17 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { randomBytes } from "node:crypto";
+import { requestId } from "../ids.js";
 import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 
-const ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
-let idCounter = 0;
-
-/** A 16-hex-digit request id: a random per-process prefix and a counter. */
-export function nextRequestId(): string {
-  return ID_PREFIX + (idCounter++ >>> 0).toString(16).toUpperCase().padStart(8, "0");
-}
+/** A 16-hex-digit request id (see ids.ts). */
+export const nextRequestId = requestId;
 
 export class Trace {
   readonly requestId = nextRequestId();

@@ -2,7 +2,6 @@
  * The development S3 server of `s3gate dev`: a small filesystem S3 on node:http, path-style addressing, one key
  * pair, SigV4 header authentication, all-or-nothing commits. Objects live under `directory`.
  */
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +12,7 @@ import { authenticate, type Credentials } from "./auth.js";
 import { declaredDigests, receiveToMemory } from "./body.js";
 import { ownerOf, type Ctx, type Owner, type Reply } from "./context.js";
 import { s3ErrorXml } from "../../errors.js";
+import { hostId, requestId } from "../../ids.js";
 import { toDevS3Error } from "./errors.js";
 import { pathTarget, refuseUnsupportedHeaders, resolve } from "./routes.js";
 import { Store } from "./store.js";
@@ -59,9 +59,9 @@ async function handle(
   credentials: Credentials,
   owner: Owner,
 ): Promise<void> {
-  const requestId = randomBytes(8).toString("hex").toUpperCase();
-  res.setHeader("x-amz-request-id", requestId);
-  res.setHeader("x-amz-id-2", randomBytes(24).toString("base64"));
+  const id = requestId();
+  res.setHeader("x-amz-request-id", id);
+  res.setHeader("x-amz-id-2", hostId());
   res.setHeader("server", "s3gate-dev-s3");
   let resource = (req.url ?? "/").split("?")[0]!;
   try {
@@ -76,7 +76,7 @@ async function handle(
     const ctx: Ctx = { req, parsed, store, owner, bucketName, key, declared, body };
     await send(req, res, await route.run(ctx));
   } catch (err) {
-    sendError(req, res, err, resource, requestId);
+    sendError(req, res, err, resource, id);
   }
 }
 

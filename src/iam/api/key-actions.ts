@@ -3,8 +3,8 @@
  * and the key's tags are its user's tags.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html
  */
-import { randomBytes, randomInt } from "node:crypto";
 import { IamError } from "../../errors.js";
+import { accessKeyId, secretAccessKey } from "../../ids.js";
 import type { KeyData, Tag } from "../store/index.js";
 import { sealSecret } from "../store/index.js";
 import { byText, paginate, requireKey, userArn, type ActionSpec, type Call } from "./shared.js";
@@ -12,15 +12,7 @@ import { byText, paginate, requireKey, userArn, type ActionSpec, type Call } fro
 /** The reserved tag that sets a key's expiry: an ISO 8601 time after which the key stops working. */
 export const EXPIRES_TAG = "s3gate:ExpiresAt";
 
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const MAX_TAGS = 50;
-
-/** A new access key id (`S3GK` + 16 of A-Z2-7) and 40-character secret. */
-function newCredentials(): { id: string; secret: string } {
-  let id = "S3GK";
-  while (id.length < 20) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return { id, secret: randomBytes(30).toString("base64") };
-}
 
 /** The key a call names: AccessKeyId, else UserName (the same thing here); they must agree when both are given. */
 function targetKey(call: Call, required: "AccessKeyId" | "UserName"): string {
@@ -85,7 +77,8 @@ export const KEY_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, Acti
       resource: (call) => userArn(call, "*"),
       async run(call) {
         const name = call.params.opt("UserName");
-        const { id, secret } = newCredentials();
+        const id = accessKeyId("S3GK");
+        const secret = secretAccessKey();
         const now = call.deps.now();
         const data: KeyData = {
           id,

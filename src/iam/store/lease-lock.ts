@@ -7,8 +7,8 @@
  * writes (If-None-Match) need no timing assumption and are preferred wherever the backend has them.
  * https://doi.org/10.1145/7351.7352 (Lamport, "A fast mutual exclusion algorithm", which describes Fischer's)
  */
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { leaseId } from "../../ids.js";
 import type { StoreS3Client } from "./s3-client.js";
 
 export interface LeaseOptions {
@@ -40,7 +40,7 @@ export class LeaseLock {
 
   async acquire(): Promise<Lease> {
     const deadline = performance.now() + this.opts.acquireTimeoutMs;
-    const nonce = randomBytes(12).toString("base64url");
+    const nonce = leaseId();
     while (performance.now() < deadline) {
       const t0 = performance.now();
       const current = await this.client.get(this.key);

@@ -5,8 +5,8 @@
  * (detected at start, or chosen by configuration) serialise creations with a lease lock instead (lease-lock.ts).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
-import { randomBytes } from "node:crypto";
 import type { Backend } from "../../backend/backend.js";
+import { randomHex } from "../../ids.js";
 import { LeaseLock } from "./lease-lock.js";
 import { revName, revOf, type LogBackend } from "./log-backend.js";
 import { StoreS3Client } from "./s3-client.js";
@@ -72,7 +72,7 @@ export class S3Store implements LogBackend {
 
   /** Does the backend refuse a second `If-None-Match: *` create? */
   async #probe(): Promise<"conditional" | "lease"> {
-    const key = `${this.#prefix}probe/${randomBytes(8).toString("hex")}`;
+    const key = `${this.#prefix}probe/${randomHex(8)}`;
     try {
       const first = await this.#client.put(key, "{}", { "if-none-match": "*" });
       if (first.status !== 200) return "lease";
