@@ -2,37 +2,16 @@
  * The root key: from configuration, or generated on first start (AWS-style lengths and alphabet) and kept in
  * the data directory with mode 0600.
  */
-import { randomBytes, randomInt } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../atomic-file.js";
+import { accessKeyId, secretAccessKey } from "../ids.js";
 
 export interface RootCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   /** True when this start generated them (they are printed once). */
   readonly generated: boolean;
-}
-
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/** A 20-character access key id (`S3GR` + 16 of A-Z2-7) and a 40-character base64 secret. */
-export function generateCredentials(prefix = "S3GR"): { accessKeyId: string; secretAccessKey: string } {
-  let id = prefix;
-  while (id.length < 20) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return { accessKeyId: id, secretAccessKey: randomBytes(30).toString("base64") };
-}
-
-/** Writes a file atomically with the given mode: temporary file, fsync, rename. */
-export function writeFileAtomic(path: string, data: string, mode: number): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "wx", mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 /** Returns the configured root key, else the stored one, else a new one stored in `<dataDir>/root-credentials.json`. */
@@ -61,7 +40,7 @@ export function loadRootCredentials(
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const creds = generateCredentials();
-  writeFileAtomic(file, JSON.stringify(creds, null, 2) + "\n", 0o600);
+  const creds = { accessKeyId: accessKeyId("S3GR"), secretAccessKey: secretAccessKey() };
+  writeFileAtomicSync(file, JSON.stringify(creds, null, 2) + "\n", { mode: 0o600 });
   return { ...creds, generated: true };
 }

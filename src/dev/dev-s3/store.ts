@@ -6,9 +6,11 @@
  * A key never becomes a path: files are named by its hash. Every commit is synchronous, so commits are
  * atomic with respect to each other; files are renamed into place only once complete.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../atomic-file.js";
+import { randomHex, uploadId } from "../../ids.js";
 import { DevS3Error } from "./errors.js";
 
 /** What an object carries besides its bytes, as given when it was written. */
@@ -58,7 +60,7 @@ export interface Bucket {
 }
 
 const hashOf = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
-const suffix = (): string => randomBytes(8).toString("hex");
+const suffix = (): string => randomHex(8);
 /** Whole seconds: what Last-Modified can say, so conditions and listings agree with it. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000) * 1000;
 
@@ -77,7 +79,7 @@ export class Store {
 
   /** A fresh path for a body being received; on the store's filesystem, so it can be renamed into place. */
   tempFile(): string {
-    return join(this.tmp, randomUUID());
+    return join(this.tmp, randomHex(16));
   }
 
   buckets(): Iterable<Bucket> {
@@ -168,7 +170,7 @@ export class Store {
 
   createUpload(bucket: Bucket, key: string, attributes: ObjectAttributes): Upload {
     const upload: Upload = {
-      id: randomBytes(24).toString("base64url"),
+      id: uploadId(),
       key,
       initiated: Date.now(),
       attributes,
@@ -237,15 +239,9 @@ export class Store {
     });
   }
 
-  /** Writes JSON atomically: a temporary file renamed over the old one. */
+  /** Writes JSON whole or not at all (not durable: neither are the objects' data files). */
   private writeJson(path: string, value: unknown): void {
-    const tmp = this.tempFile();
-    try {
-      writeFileSync(tmp, JSON.stringify(value));
-      renameSync(tmp, path);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
+    writeFileAtomicSync(path, JSON.stringify(value), { durable: false });
   }
 
   /** Loads a bucket left by an earlier run, removing data files no metadata names (an interrupted commit). */

@@ -5,17 +5,9 @@
  * https://nvlpubs.nist.gov/nistpubs/Legacy/SP/nistspecialpublication800-38d.pdf
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../atomic-file.js";
 
 const VERSION = "v1";
 const AAD_PREFIX = "s3gate-iam-secret/1:";
@@ -44,8 +36,8 @@ export function parseMasterKey(text: string): MasterKey {
 }
 
 /**
- * Reads `<dataDir>/master.key`, or creates it (mode 0600) when absent. Creation goes through a temporary file
- * and `link`, so concurrent first starts agree on one key and a crash never leaves a partial file.
+ * Reads `<dataDir>/master.key`, or creates it (mode 0600) when absent. Creation is atomic and `exclusive`, so
+ * concurrent first starts agree on one key and a crash never leaves a partial file.
  */
 export function loadOrCreateMasterKey(dataDir: string): MasterKey {
   const file = join(dataDir, "master.key");
@@ -55,21 +47,7 @@ export function loadOrCreateMasterKey(dataDir: string): MasterKey {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "wx", 0o600);
-  try {
-    writeSync(fd, randomBytes(32).toString("base64") + "\n");
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  } finally {
-    unlinkSync(tmp);
-  }
+  writeFileAtomicSync(file, randomBytes(32).toString("base64") + "\n", { exclusive: true });
   return parseMasterKey(readFileSync(file, "utf8").trim());
 }
 

@@ -1,13 +1,12 @@
 /**
- * The embedded store: revision records and snapshots as files under `<dataDir>/iam`. A record is written to a
- * temporary file, fsynced, then `link`ed to its final name — `link` fails if the name exists, so two s3gate
- * processes on one machine can never both create revision N, and a kill -9 at any moment leaves either the whole
- * record or none (temporary files are swept later). Directories are fsynced after each link or rename.
- * https://man7.org/linux/man-pages/man2/link.2.html
+ * The embedded store: revision records and snapshots as files under `<dataDir>/iam`, written by the atomic
+ * writer. A record is created `exclusive` (linked, which fails if the name exists), so two s3gate processes on
+ * one machine can never both create revision N, and a kill -9 at any moment leaves either the whole record or
+ * none (temporary files are swept at the next open).
  */
-import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { isTempFile, writeFileAtomic } from "../../atomic-file.js";
 import { revName, revOf, type LogBackend } from "./log-backend.js";
 
 const TMP_MAX_AGE_MS = 3_600_000;
@@ -19,18 +18,6 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fd.close();
   }
-}
-
-async function writeTemp(dir: string, text: string): Promise<string> {
-  const tmp = join(dir, `${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const fd = await open(tmp, "wx", 0o600);
-  try {
-    await fd.writeFile(text);
-    await fd.sync();
-  } finally {
-    await fd.close();
-  }
-  return tmp;
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
@@ -56,24 +43,23 @@ export class FileStore implements LogBackend {
   readonly description: string;
   readonly #log: string;
   readonly #snapshots: string;
-  readonly #tmp: string;
 
   constructor(readonly dir: string) {
     this.description = `file:${dir}`;
     this.#log = join(dir, "log");
     this.#snapshots = join(dir, "snapshots");
-    this.#tmp = join(dir, "tmp");
   }
 
   async open(): Promise<void> {
-    for (const d of [this.dir, this.#log, this.#snapshots, this.#tmp])
-      await mkdir(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.dir, this.#log, this.#snapshots]) await mkdir(d, { recursive: true, mode: 0o700 });
     // Temporary files a killed process left behind; young ones may belong to a live writer.
-    for (const name of await readdir(this.#tmp)) {
-      const file = join(this.#tmp, name);
-      const s = await stat(file).catch(() => undefined);
-      if (s !== undefined && Date.now() - s.mtimeMs > TMP_MAX_AGE_MS)
-        await unlink(file).catch(() => undefined);
+    for (const dir of [this.#log, this.#snapshots]) {
+      for (const name of (await readdir(dir)).filter(isTempFile)) {
+        const file = join(dir, name);
+        const s = await stat(file).catch(() => undefined);
+        if (s !== undefined && Date.now() - s.mtimeMs > TMP_MAX_AGE_MS)
+          await unlink(file).catch(() => undefined);
+      }
     }
   }
 
@@ -103,24 +89,12 @@ export class FileStore implements LogBackend {
     return readOptional(join(this.#log, revName(rev)));
   }
 
-  async createRecord(rev: number, text: string): Promise<boolean> {
-    const tmp = await writeTemp(this.#tmp, text);
-    try {
-      await link(tmp, join(this.#log, revName(rev)));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw err;
-    } finally {
-      await unlink(tmp).catch(() => undefined);
-    }
-    await fsyncDir(this.#log);
-    return true;
+  createRecord(rev: number, text: string): Promise<boolean> {
+    return writeFileAtomic(join(this.#log, revName(rev)), text, { exclusive: true });
   }
 
   async writeSnapshot(rev: number, text: string): Promise<void> {
-    const tmp = await writeTemp(this.#tmp, text);
-    await rename(tmp, join(this.#snapshots, revName(rev)));
-    await fsyncDir(this.#snapshots);
+    await writeFileAtomic(join(this.#snapshots, revName(rev)), text);
   }
 
   async collect(recordsUpTo: number, snapshotsBelow: number, minAgeMs: number): Promise<void> {
