@@ -14,6 +14,7 @@ import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
+import { filterListBuckets } from "../xml.js";
 import type { Forwarder } from "./forwarder.js";
 
 export interface ForwardContext {
@@ -168,9 +169,6 @@ function answerWhole(
 /** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
 const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;
 
-const BUCKET_ENTRY = /<Bucket>([\s\S]*?)<\/Bucket>/g;
-const BUCKET_NAME = /<Name>([^<]*)<\/Name>/;
-
 /** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
 async function listVisibleBuckets(
   forwarder: Forwarder,
@@ -194,12 +192,7 @@ async function listVisibleBuckets(
   );
   let body = answer.body;
   if (answer.status === 200) {
-    // Bucket names are DNS-like ([a-z0-9.-]): nothing in them is escaped in the XML.
-    const xml = answer.body.toString("utf8").replace(BUCKET_ENTRY, (entry, inner: string) => {
-      const name = BUCKET_NAME.exec(inner)?.[1];
-      return name !== undefined && visible(name) ? entry : "";
-    });
-    body = Buffer.from(xml);
+    body = Buffer.from(filterListBuckets(answer.body.toString("utf8"), visible));
   }
   answerWhole(ctx, answer.status, answer.headers, body);
 }

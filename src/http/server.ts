@@ -17,7 +17,8 @@ import type { Handler } from "../pipeline.js";
 import type { ListenAddress } from "../config.js";
 import { S3Error, s3ErrorXml } from "../errors.js";
 import { H_REQUEST_ID } from "../constants.js";
-import { nextRequestId, type RefusedRequest } from "../observe/trace.js";
+import type { RefusedRequest } from "../observe/trace.js";
+import { requestId as newRequestId } from "../ids.js";
 
 export type DataServer = Server | HttpsServer;
 
@@ -149,7 +150,7 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
       socket.destroy();
       return;
     }
-    const requestId = nextRequestId();
+    const requestId = newRequestId();
     const error = new S3Error("BadRequest");
     const body = s3ErrorXml(error, "/", requestId);
     const head =

@@ -9,11 +9,8 @@ import { requestId } from "../ids.js";
 import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 
-/** A 16-hex-digit request id (see ids.ts). */
-export const nextRequestId = requestId;
-
 export class Trace {
-  readonly requestId = nextRequestId();
+  readonly requestId = requestId();
   readonly start = performance.now();
   accessKeyId: string | undefined = undefined;
   operation = "Unknown";

@@ -3,7 +3,7 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html
  */
-import { randomInt } from "node:crypto";
+import { policyId } from "../../ids.js";
 import { IamError } from "../../errors.js";
 import { isManagedArn, MANAGED_POLICIES } from "../managed-policies.js";
 import type { PolicyData } from "../store/index.js";
@@ -24,14 +24,6 @@ import {
 
 /** AWS's default quota of managed policies attached to one user (here: one key). */
 export const MAX_POLICIES_PER_KEY = 10;
-
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-function newPolicyId(): string {
-  let id = "ANPA";
-  while (id.length < 21) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
-}
 
 function readOnly(arn: string): void {
   if (isManagedArn(arn))
@@ -78,7 +70,7 @@ export const POLICY_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, A
           }
           const data: PolicyData = {
             arn,
-            policyId: newPolicyId(),
+            policyId: policyId(),
             name,
             path,
             ...(description === undefined ? {} : { description }),
