@@ -11,11 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parseAuth, verifySignature } from "../../src/authenticate/index.js";
 import { canonicalRequest } from "../../src/sigv4/canonical-request.js";
 import { parseAmzDate } from "../../src/authenticate/parse-auth.js";
-import {
-  chunkStringToSign,
-  trailerSha256,
-  trailerStringToSign,
-} from "../../src/sigv4/chunk-signature.js";
+import { chunkStringToSign, trailerSha256, trailerStringToSign } from "../../src/sigv4/chunk-signature.js";
 import { AwsChunkedDecoder } from "../../src/authenticate/aws-chunked-decoder.js";
 import { DigestSet } from "../../src/authenticate/digest-checks.js";
 import { parseRequestHead } from "../../src/request.js";
