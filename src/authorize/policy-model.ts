@@ -4,7 +4,6 @@
  */
 import type { Glob } from "./glob.js";
 import type { Compiled, OperatorSpec as OperatorSpec } from "./condition-operators.js";
-import type { StatementIndex } from "./statement-index.js";
 import type { TemplateCache } from "./template-cache.js";
 
 /** One problem with a policy document: the JSON path (`Statement[1].Condition.IpAddress.aws:SourceIp[0]`) and what is wrong. */
@@ -65,7 +64,7 @@ export interface CompiledPolicy {
   readonly policyId?: string;
   readonly statements: readonly CompiledStatement[];
   /** Prefilter from (action names, resource bucket) to the statements that can apply. */
-  readonly index: StatementIndex;
+  readonly index: StatementLookup;
 }
 
 /** The condition that kept an Allow statement from applying, with the request's value of its key. */
@@ -84,4 +83,9 @@ export interface Decision {
   readonly failedCondition?: FailedCondition;
   /** Set when evaluation met data it could not read and failed closed. */
   readonly error?: string;
+}
+
+/** The statements that may match a check (statement-index.ts builds it when a policy is compiled). */
+export interface StatementLookup {
+  candidates(actions: readonly string[], resource: string): readonly CompiledStatement[];
 }

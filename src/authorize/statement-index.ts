@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { Glob } from "./glob.js";
-import type { CompiledResource, CompiledStatement } from "./policy-model.js";
+import type { CompiledResource, CompiledStatement, StatementLookup } from "./policy-model.js";
 
 const MAX_ENTRIES = 4096;
 
@@ -37,7 +37,7 @@ function actionMatches(st: CompiledStatement, actions: readonly string[]): boole
  * Candidate statements of one policy per (action names, resource bucket), in document order.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
-export class StatementIndex {
+export class StatementIndex implements StatementLookup {
   private readonly statements: readonly CompiledStatement[];
   private readonly tests: readonly (readonly BucketTest[] | null)[];
   /** Check with one action name → bucket → candidates. */
