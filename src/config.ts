@@ -2,6 +2,7 @@
  * Configuration: one table of settings, read from S3GATE_* environment variables over an optional JSON
  * config file, validated once at start. Errors name the setting and what it expects.
  */
+import { ACCESS_KEY_ID } from "./authenticate/parse-auth.js";
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { isValidBucketName } from "./classify/names.js";
 import { compileTrustedProxies } from "./classify/source-ip.js";
@@ -216,9 +217,9 @@ const readableFile: Parser = (raw, name) => {
   return fail(name, "the path of a readable file", raw);
 };
 
-/** What the SigV4 verifier accepts as an access key id (authenticate/parse-auth.ts). */
+/** What the SigV4 verifier accepts as an access key id. */
 const accessKeyId: Parser = (raw, name) =>
-  /^[A-Za-z0-9+=,.@_-]{1,128}$/.test(raw) ? raw : fail(name, "1 to 128 of A-Z a-z 0-9 + = , . @ _ -", raw);
+  ACCESS_KEY_ID.test(raw) ? raw : fail(name, "1 to 128 of A-Z a-z 0-9 + = , . @ _ -", raw);
 
 const bucketName: Parser = (raw, name) =>
   isValidBucketName(raw) ? raw : fail(name, "a bucket name (3-63 of a-z 0-9 . -)", raw);

@@ -58,7 +58,8 @@ export interface AuthOptions {
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 const REGION = /^[a-z0-9-]{1,64}$/;
-const ACCESS_KEY_ID = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
+/** The access key ids the verifier accepts (also what configuration accepts for the root key). */
+export const ACCESS_KEY_ID = /^[A-Za-z0-9+=,.@_-]{1,128}$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^`|~0-9a-z]+$/;
 const DIGITS = /^[0-9]{1,6}$/;
 const MAX_EXPIRES_S = 604800;
