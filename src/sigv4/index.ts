@@ -4,9 +4,9 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html
  */
 export { canonicalRequest, canonicalUri, stringToSign, type SignableRequest } from "./canonical-request.js";
-export { canonicalHeaders, trimAll } from "./canonical-headers.js";
+export { canonicalHeaders } from "./canonical-headers.js";
 export { canonicalQuery } from "./canonical-query.js";
 export { signingKey } from "./signing-key.js";
 export { hmacHex, equalSignatures } from "./hmac.js";
 export { chunkStringToSign, trailerStringToSign, trailerSha256 } from "./chunk-signature.js";
-export { signRequest, amzDateOf, type OutgoingRequest, type SigningCredentials } from "./sign-request.js";
+export { signRequest, type OutgoingRequest, type SigningCredentials } from "./sign-request.js";
