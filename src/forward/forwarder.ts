@@ -201,8 +201,20 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 /** The relays whose response started in this turn, released together once its I/O is handled. */
 const heldRelays = turnQueue<ResponseRelay>((relay) => relay.release());
 
+/**
+ * Whether an upstream request sends a body. A backend that refuses an upload may answer before reading the whole
+ * body, and must then read and drop the rest before the next request on that connection; Ceph RGW does not
+ * always, and reads the leftover body as the next request, which could be another client's.
+ */
+function carriesBody(body: Readable | Buffer | null): boolean {
+  return body !== null && !(Buffer.isBuffer(body) && body.length === 0);
+}
+
 export class Forwarder {
-  readonly #pool: Pool;
+  readonly #poolOptions: Pool.Options;
+  #pool: Pool;
+  /** Pools retired after a refused upload, closing once their requests are done. */
+  readonly #retired = new Set<Pool>();
   /** Called when a request fails without any response from the backend (for the upstream-errors metric). */
   onUnreachable: (() => void) | undefined;
   /** Called when the backend refuses s3gate's own credentials or signature. */
@@ -212,14 +224,29 @@ export class Forwarder {
     readonly backend: Backend,
     opts: ForwardOptions,
   ) {
-    this.#pool = new Pool(backend.origin, {
+    this.#poolOptions = {
       connections: opts.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connectTimeout: Math.min(opts.timeoutMs, 10_000),
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-    });
+    };
+    this.#pool = new Pool(backend.origin, this.#poolOptions);
+  }
+
+  /**
+   * After an error answer to a request that sent a body, no connection open now is used again: the pool is
+   * replaced by a fresh one, and the old one closes once the requests on it are done. undici cannot set one
+   * connection aside after its answer, and a backend that answered without reading the body must not read it
+   * as the next request (see {@link carriesBody}).
+   */
+  #afterAnswer(status: number, body: Readable | Buffer | null): void {
+    if (status < 400 || !carriesBody(body)) return;
+    const old = this.#pool;
+    this.#pool = new Pool(this.backend.origin, this.#poolOptions);
+    this.#retired.add(old);
+    void old.close().finally(() => this.#retired.delete(old));
   }
 
   /**
@@ -249,6 +276,7 @@ export class Forwarder {
       };
       const done = (result: UpstreamResult): void => {
         if (result.errorStart !== undefined) this.#noteRefusal(result.status, result.errorStart);
+        this.#afterAnswer(result.status, body);
         resolve(result);
       };
       link.upstreamStart = performance.now();
@@ -281,6 +309,7 @@ export class Forwarder {
       this.onUnreachable?.();
       throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
     }
+    this.#afterAnswer(answer.statusCode, body);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of answer.body as AsyncIterable<Buffer>) {
@@ -327,12 +356,13 @@ export class Forwarder {
     }
   }
 
-  /** Closes the pool; requests still running after `graceMs` are aborted. */
+  /** Closes the pools; requests still running after `graceMs` are aborted. */
   async close(graceMs = 1000): Promise<void> {
+    const pools = [this.#pool, ...this.#retired];
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.#pool.close(), late]);
+    await Promise.race([Promise.all(pools.map((pool) => pool.close())), late]);
     clearTimeout(timer);
-    if (!this.#pool.closed || !this.#pool.destroyed) await this.#pool.destroy();
+    await Promise.all(pools.filter((pool) => !pool.destroyed).map((pool) => pool.destroy()));
   }
 }

@@ -134,6 +134,30 @@ describe("an answer the backend gives before reading the body", () => {
   }
 });
 
+describe("a backend that answers an upload early and keeps its connection without reading the body", () => {
+  it(
+    "never gets another request on that connection: the leftover body cannot become the next request",
+    { timeout: 20_000 },
+    async () => {
+      closeAfterAnswer = false;
+      const before = received.length;
+      const socket = connect(gateway.data.port, "127.0.0.1");
+      await once(socket, "connect");
+      try {
+        // Small bodies: s3gate has written them whole before the answer arrives, so only a fresh connection
+        // keeps the second request from landing behind the first one's unread body.
+        for (const key of ["one", "two", "three"]) {
+          expect((await blockingPut(socket, key, 1000)).status).toBe("HTTP/1.1 400 Bad Request");
+        }
+      } finally {
+        socket.destroy();
+      }
+      // One backend connection per upload, each carrying one request head and its 1000 body bytes.
+      expect(received.slice(before)).toEqual([1000, 1000, 1000]);
+    },
+  );
+});
+
 describe("a real backend refusing an upload at once (no such bucket)", () => {
   let rig: Rig;
   beforeAll(async () => {
