@@ -25,6 +25,24 @@ export const H_CHECKSUM_PREFIX = "x-amz-checksum-";
 export const AWS_CHUNKED = "aws-chunked";
 export const H_REQUEST_ID = "x-amz-request-id";
 export const H_HOST_ID = "x-amz-id-2";
+/** Prefix of every S3 header; an unknown one is refused, not dropped. */
+export const H_AMZ_PREFIX = "x-amz-";
+/** Prefix of user metadata headers (`x-amz-meta-<name>`). */
+export const H_USER_METADATA_PREFIX = "x-amz-meta-";
+export const H_ACL = "x-amz-acl";
+export const H_TAGGING = "x-amz-tagging";
+export const H_TAGGING_DIRECTIVE = "x-amz-tagging-directive";
+export const H_METADATA_DIRECTIVE = "x-amz-metadata-directive";
+export const H_STORAGE_CLASS = "x-amz-storage-class";
+export const H_SERVER_SIDE_ENCRYPTION = "x-amz-server-side-encryption";
+export const H_BUCKET_OBJECT_LOCK_ENABLED = "x-amz-bucket-object-lock-enabled";
+export const H_BYPASS_GOVERNANCE_RETENTION = "x-amz-bypass-governance-retention";
+export const H_COPY_SOURCE_RANGE = "x-amz-copy-source-range";
+/** Selects RenameObject (S3 Express only, which s3gate does not serve). */
+export const H_RENAME_SOURCE = "x-amz-rename-source";
+/** Response headers. */
+export const H_BUCKET_REGION = "x-amz-bucket-region";
+export const H_TAGGING_COUNT = "x-amz-tagging-count";
 
 export const Q_ALGORITHM = "X-Amz-Algorithm";
 export const Q_CREDENTIAL = "X-Amz-Credential";
@@ -33,6 +51,10 @@ export const Q_EXPIRES = "X-Amz-Expires";
 export const Q_SIGNED_HEADERS = "X-Amz-SignedHeaders";
 export const Q_SIGNATURE = "X-Amz-Signature";
 export const Q_SECURITY_TOKEN = "X-Amz-Security-Token";
+/** The AWS SDK's presigner adds this one in this case; it means the same as the header. */
+export const Q_CONTENT_SHA256_SDK = "X-Amz-Content-Sha256";
+/** Prefix of the presigned-URL authentication parameters. */
+export const Q_AMZ_PREFIX = "X-Amz-";
 /** The SDKs hoist this header into presigned URLs (lower-case, as they send it). */
 export const Q_CONTENT_SHA256 = "x-amz-content-sha256";
 

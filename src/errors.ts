@@ -3,6 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
 import { escapeXml } from "./xml.js";
+import { H_CONTENT_SHA256 } from "./constants.js";
 
 interface ErrorSpec {
   readonly status: number;
@@ -77,7 +78,7 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ],
   [
     "XAmzContentSHA256Mismatch",
-    { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
+    { status: 400, message: `The provided '${H_CONTENT_SHA256}' header does not match what was computed.` },
   ],
 ]);
 

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { Crc32c } from "@aws-crypto/crc32c";
 import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
+import { H_CHECKSUM_PREFIX } from "../constants.js";
 
 /** A running digest: `update` with each piece, then `digest` once. */
 export interface RunningDigest {
@@ -59,14 +60,21 @@ function crc64nvmeDigest(): RunningDigest {
   return { update: (data) => c.update(data), digest: async () => Buffer.from(await c.digest()) };
 }
 
-/** `x-amz-checksum-<algorithm>` → its algorithm. A Map, so no prototype key can be looked up. */
-export const CHECKSUM_ALGORITHMS: ReadonlyMap<string, ChecksumAlgorithm> = new Map([
-  ["x-amz-checksum-crc32", { name: "CRC32", bytes: 4, create: crc32Digest }],
-  ["x-amz-checksum-crc32c", { name: "CRC32C", bytes: 4, create: crc32cDigest }],
-  ["x-amz-checksum-crc64nvme", { name: "CRC64NVME", bytes: 8, create: crc64nvmeDigest }],
-  ["x-amz-checksum-sha1", { name: "SHA1", bytes: 20, create: () => inlineHash("sha1") }],
-  ["x-amz-checksum-sha256", { name: "SHA256", bytes: 32, create: () => inlineHash("sha256") }],
-]);
+const ALGORITHMS: readonly ChecksumAlgorithm[] = [
+  { name: "CRC32", bytes: 4, create: crc32Digest },
+  { name: "CRC32C", bytes: 4, create: crc32cDigest },
+  { name: "CRC64NVME", bytes: 8, create: crc64nvmeDigest },
+  { name: "SHA1", bytes: 20, create: () => inlineHash("sha1") },
+  { name: "SHA256", bytes: 32, create: () => inlineHash("sha256") },
+];
+
+/**
+ * `x-amz-checksum-<algorithm>` (the algorithm's name in lower case, as S3 names the header) → its algorithm.
+ * A Map, so no prototype key can be looked up.
+ */
+export const CHECKSUM_ALGORITHMS: ReadonlyMap<string, ChecksumAlgorithm> = new Map(
+  ALGORITHMS.map((a) => [H_CHECKSUM_PREFIX + a.name.toLowerCase(), a]),
+);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -10,6 +10,7 @@ export { parseAuth, type AuthParams, type AuthOptions } from "./parse-auth.js";
 export { verifySignature } from "./verify-signature.js";
 export { readBody, requestPayload, type Payload, type PayloadOptions } from "./payload.js";
 export { HashPool, autoHashThreads } from "./hash-pool.js";
+export { CHECKSUM_ALGORITHMS } from "./checksums.js";
 
 /** A key as authentication needs it. */
 export interface KeyRecord {

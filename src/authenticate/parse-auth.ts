@@ -15,6 +15,7 @@ import {
   H_AUTHORIZATION,
   H_CONTENT_SHA256,
   H_SECURITY_TOKEN,
+  H_AMZ_PREFIX,
   MAX_CLOCK_SKEW_MS,
   Q_ALGORITHM,
   Q_CREDENTIAL,
@@ -196,7 +197,7 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
   if (now < time - MAX_CLOCK_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
   if (now > time + expiresS * 1000) {
     throw new S3Error("AccessDenied", "Request has expired", [
-      ["X-Amz-Expires", expires],
+      [Q_EXPIRES, expires],
       ["Expires", new Date(time + expiresS * 1000).toISOString()],
       ["ServerTime", new Date(now).toISOString()],
     ]);
@@ -349,7 +350,7 @@ function parseSignedHeaders(
   if (!names.includes("host")) throw new S3Error(code, "The host header must be signed.");
   const unsigned: string[] = [];
   req.headers.forEach((_values, name) => {
-    if (name.startsWith("x-amz-") && !names.includes(name)) unsigned.push(name);
+    if (name.startsWith(H_AMZ_PREFIX) && !names.includes(name)) unsigned.push(name);
   });
   if (unsigned.length > 0) {
     throw new S3Error("AccessDenied", "There were headers present in the request which were not signed", [

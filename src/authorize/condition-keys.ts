@@ -73,6 +73,7 @@ const KEYS: ReadonlyArray<readonly [string, KeyType]> = [
   ["s3:x-amz-object-ownership", "String"],
   ["s3:x-amz-server-side-encryption", "String"],
   ["s3:x-amz-server-side-encryption-aws-kms-key-id", "ARN"],
+  ["s3:x-amz-server-side-encryption-customer-algorithm", "String"],
   ["s3:x-amz-storage-class", "String"],
   ["s3:x-amz-website-redirect-location", "String"],
   ["iam:AWSServiceName", "String"],

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  */
 import { S3Error } from "../errors.js";
+import { H_BYPASS_GOVERNANCE_RETENTION, H_COPY_SOURCE } from "../constants.js";
 import type { ParsedRequest } from "../request.js";
 import { compileBaseDomains, hostName, resolveAddress } from "./addressing.js";
 import { parseCopySource, type CopySource } from "./copy-source.js";
@@ -83,7 +84,7 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
   const versioned = versionId !== undefined;
   const resource = arn(bucket, key);
   const checks: S3Check[] = [];
-  const bypass = has("x-amz-bypass-governance-retention");
+  const bypass = has(H_BYPASS_GOVERNANCE_RETENTION);
   if (row.bodyChecks === undefined) {
     const own = row.authorizeAs ?? row.operation;
     checks.push({ operation: own, actions: actionsFor(own, versioned), resource });
@@ -94,8 +95,8 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
     }
   }
   let copySource: CopySource | undefined;
-  if (row.header === "x-amz-copy-source") {
-    copySource = parseCopySource(header("x-amz-copy-source") ?? "");
+  if (row.header === H_COPY_SOURCE) {
+    copySource = parseCopySource(header(H_COPY_SOURCE) ?? "");
     const sourceVersioned = copySource.versionId !== undefined;
     checks.push({
       operation: "GetObject",

@@ -5,7 +5,8 @@
  */
 import { S3Error } from "../errors.js";
 import { percentDecode } from "../encoding.js";
-import { ALGORITHM_SIGV4 } from "../constants.js";
+import { ALGORITHM_SIGV4, H_TAGGING } from "../constants.js";
+import { HEADER_CONDITION_KEYS } from "../headers.js";
 import type { QueryParam } from "../request.js";
 import type { Peer } from "./source-ip.js";
 
@@ -119,29 +120,6 @@ export function baseContext(
   return new RequestContext(peer, auth, nowMs, header("user-agent"), header("referer"));
 }
 
-/** Request headers that are S3 condition keys of the same name (`s3:<header>`). */
-const HEADER_KEYS = [
-  "x-amz-acl",
-  "x-amz-grant-read",
-  "x-amz-grant-write",
-  "x-amz-grant-read-acp",
-  "x-amz-grant-write-acp",
-  "x-amz-grant-full-control",
-  "x-amz-metadata-directive",
-  "x-amz-server-side-encryption",
-  "x-amz-server-side-encryption-aws-kms-key-id",
-  "x-amz-server-side-encryption-customer-algorithm",
-  "x-amz-storage-class",
-  "x-amz-website-redirect-location",
-];
-
-/** Object-lock headers and their condition keys. */
-const LOCK_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ["x-amz-object-lock-mode", "s3:object-lock-mode"],
-  ["x-amz-object-lock-retain-until-date", "s3:object-lock-retain-until-date"],
-  ["x-amz-object-lock-legal-hold", "s3:object-lock-legal-hold"],
-];
-
 /** Query parameters of the list operations that are condition keys. */
 const LIST_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["prefix", "s3:prefix"],
@@ -149,17 +127,13 @@ const LIST_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["max-keys", "s3:max-keys"],
 ];
 
-/** Adds the S3 keys read from headers. */
+/** Adds the S3 keys read from headers: those of the header table whose value is a key, and the request's tags. */
 export function addHeaderKeys(ctx: RequestContext, header: (name: string) => string | undefined): void {
-  for (const name of HEADER_KEYS) {
-    const v = header(name);
-    if (v !== undefined) ctx.set("s3:" + name, [v]);
-  }
-  for (const [name, key] of LOCK_KEYS) {
+  for (const [name, key] of HEADER_CONDITION_KEYS) {
     const v = header(name);
     if (v !== undefined) ctx.set(key, [v]);
   }
-  const tagging = header("x-amz-tagging");
+  const tagging = header(H_TAGGING);
   if (tagging !== undefined) addRequestTags(ctx, tagging);
 }
 

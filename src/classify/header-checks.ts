@@ -1,51 +1,22 @@
 /**
- * Checks that request headers add to an operation: ACL grants, tagging and object-lock settings on object
- * writes and bucket creation, and governance-retention bypass on deletes.
+ * Checks that request headers add to an operation, as the header table says (src/headers.ts): ACL grants,
+ * tagging and object-lock settings on object writes and bucket creation, governance-retention bypass on deletes.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (Permissions)
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html (Permissions)
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html#object-lock-managing-bypass
  */
-import type { HeaderChecks } from "./operations.js";
-
-const GRANT_HEADERS = [
-  "x-amz-grant-read",
-  "x-amz-grant-write",
-  "x-amz-grant-read-acp",
-  "x-amz-grant-write-acp",
-  "x-amz-grant-full-control",
-];
-
-function setsAcl(has: (name: string) => boolean): boolean {
-  if (has("x-amz-acl")) return true;
-  for (const h of GRANT_HEADERS) if (has(h)) return true;
-  return false;
-}
+import { ADDED_PERMISSIONS, type HeaderChecks } from "../headers.js";
 
 /**
- * The operations whose permission the headers add, on the request's own resource. A header counts when it is
- * present, whatever its value: a value s3gate would read as "off" might not be read so by the backend.
+ * The operations whose permission the headers add, on the request's own resource, each once. A header counts
+ * when it is present, whatever its value: a value s3gate would read as "off" might not be read so by the backend.
  */
 export function headerPermissions(kind: HeaderChecks | undefined, has: (name: string) => boolean): string[] {
   const out: string[] = [];
-  switch (kind) {
-    case "object-write":
-      if (setsAcl(has)) out.push("PutObjectAcl");
-      if (has("x-amz-tagging")) out.push("PutObjectTagging");
-      if (has("x-amz-object-lock-mode") || has("x-amz-object-lock-retain-until-date"))
-        out.push("PutObjectRetention");
-      if (has("x-amz-object-lock-legal-hold")) out.push("PutObjectLegalHold");
-      break;
-    case "bucket-create":
-      if (setsAcl(has)) out.push("PutBucketAcl");
-      if (has("x-amz-bucket-object-lock-enabled"))
-        out.push("PutObjectLockConfiguration", "PutBucketVersioning");
-      if (has("x-amz-object-ownership")) out.push("PutBucketOwnershipControls");
-      break;
-    case "governance-bypass":
-      if (has("x-amz-bypass-governance-retention")) out.push("BypassGovernanceRetention");
-      break;
-    case undefined:
-      break;
+  if (kind === undefined) return out;
+  for (const [name, operations] of ADDED_PERMISSIONS.get(kind) ?? []) {
+    if (!has(name)) continue;
+    for (const op of operations) if (!out.includes(op)) out.push(op);
   }
   return out;
 }

@@ -4,14 +4,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  */
+import { H_COPY_SOURCE, H_RENAME_SOURCE } from "../constants.js";
+import type { HeaderChecks } from "../headers.js";
 
 /** What a request addresses: the service (ListBuckets), a bucket, or an object. */
 export type Target = "service" | "bucket" | "object";
 /** The HTTP methods S3 operations use. */
 export type Method = "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
-
-/** Extra checks a row derives from request headers (ACL, tagging and object-lock headers, governance bypass). */
-export type HeaderChecks = "object-write" | "bucket-create" | "governance-bypass";
 
 /** One S3 operation: what selects it and what it needs. */
 export interface OperationRow {
@@ -36,6 +35,7 @@ export interface OperationRow {
   readonly authorizeAs?: string;
   /** Other operations whose permission on the same resource the request also needs. */
   readonly alsoRequires?: readonly string[];
+  /** Which headers add permissions to the row (the header table's `adds`). */
   readonly headerChecks?: HeaderChecks;
   /** The checks come from the request body, which the pipeline reads after classification. */
   readonly bodyChecks?: "DeleteObjects";
@@ -253,7 +253,7 @@ export const OPERATIONS: readonly OperationRow[] = [
   }),
   row("PutObject", "PUT", "object", [], ["s3:PutObject"], { headerChecks: "object-write" }),
   row("CopyObject", "PUT", "object", [], ["s3:PutObject"], {
-    header: "x-amz-copy-source",
+    header: H_COPY_SOURCE,
     headerChecks: "object-write",
   }),
   row("DeleteObject", "DELETE", "object", [], ["s3:DeleteObject"], {
@@ -268,7 +268,7 @@ export const OPERATIONS: readonly OperationRow[] = [
   // AWS grants UploadPartCopy with s3:PutObject (the Tigris table adds s3:CopyObjectPart); a policy written
   // either way must work, so s3:PutObject keeps its AWS meaning here although the Tigris row omits it.
   row("UploadPartCopy", "PUT", "object", ["partNumber", "uploadId"], ["s3:PutObject"], {
-    header: "x-amz-copy-source",
+    header: H_COPY_SOURCE,
   }),
   row("CompleteMultipartUpload", "POST", "object", ["uploadId"], ["s3:PutObject"]),
   row("AbortMultipartUpload", "DELETE", "object", ["uploadId"], ["s3:AbortMultipartUpload"]),
@@ -340,7 +340,7 @@ export const OPERATIONS: readonly OperationRow[] = [
     params: ["versionId", "max-annotation-results", "annotation-prefix", "continuation-token"],
   }),
   row("RenameObject", "PUT", "object", ["renameObject"], ["s3express:RenameObject"], {
-    header: "x-amz-rename-source",
+    header: H_RENAME_SOURCE,
     unsupported: EXPRESS_ONLY,
   }),
 ];

@@ -13,7 +13,10 @@ import {
   Q_SECURITY_TOKEN,
   Q_SIGNATURE,
   Q_SIGNED_HEADERS,
+  Q_CONTENT_SHA256_SDK,
+  H_AMZ_PREFIX,
 } from "../constants.js";
+import { isHoistable } from "../headers.js";
 
 /** Presigned-URL authentication parameters (exact case); never forwarded. */
 export const AUTH_QUERY_PARAMS: ReadonlySet<string> = new Set([
@@ -24,54 +27,9 @@ export const AUTH_QUERY_PARAMS: ReadonlySet<string> = new Set([
   Q_SIGNED_HEADERS,
   Q_SIGNATURE,
   Q_SECURITY_TOKEN,
-  // The AWS SDK's presigner adds it; it is covered by the signature and means the same as the header.
-  "X-Amz-Content-Sha256",
+  // Covered by the signature, and means the same as the header.
+  Q_CONTENT_SHA256_SDK,
 ]);
-
-/**
- * x-amz-* headers a presigned URL may carry in its query (the SDK lower-cases them). S3 reads them as request
- * headers, so s3gate does too: they select extra checks and context keys exactly as the headers would.
- */
-const HOISTABLE = new Set([
-  "x-amz-acl",
-  "x-amz-grant-read",
-  "x-amz-grant-write",
-  "x-amz-grant-read-acp",
-  "x-amz-grant-write-acp",
-  "x-amz-grant-full-control",
-  "x-amz-tagging",
-  "x-amz-tagging-directive",
-  "x-amz-metadata-directive",
-  "x-amz-object-lock-mode",
-  "x-amz-object-lock-retain-until-date",
-  "x-amz-object-lock-legal-hold",
-  "x-amz-bypass-governance-retention",
-  "x-amz-storage-class",
-  "x-amz-website-redirect-location",
-  "x-amz-server-side-encryption",
-  "x-amz-server-side-encryption-aws-kms-key-id",
-  "x-amz-server-side-encryption-context",
-  "x-amz-server-side-encryption-bucket-key-enabled",
-  "x-amz-server-side-encryption-customer-algorithm",
-  "x-amz-server-side-encryption-customer-key",
-  "x-amz-server-side-encryption-customer-key-md5",
-  "x-amz-checksum-mode",
-  "x-amz-checksum-algorithm",
-  "x-amz-sdk-checksum-algorithm",
-  "x-amz-checksum-crc32",
-  "x-amz-checksum-crc32c",
-  "x-amz-checksum-crc64nvme",
-  "x-amz-checksum-sha1",
-  "x-amz-checksum-sha256",
-  "x-amz-expected-bucket-owner",
-  "x-amz-request-payer",
-]);
-
-function isHoistable(name: string): boolean {
-  return (
-    HOISTABLE.has(name) || (name.startsWith("x-amz-meta-") && name.length > 11 && name === name.toLowerCase())
-  );
-}
 
 const NO_HOISTED: ReadonlyMap<string, string> = new Map();
 
@@ -114,7 +72,7 @@ export function sortQuery(req: ParsedRequest, queryAuth: boolean): SortedQuery {
       xId = p.value;
       continue;
     }
-    if (p.name.length >= 6 && p.name.slice(0, 6).toLowerCase() === "x-amz-") {
+    if (p.name.slice(0, H_AMZ_PREFIX.length).toLowerCase() === H_AMZ_PREFIX) {
       if (!isHoistable(p.name)) {
         throw new S3Error("InvalidArgument", `The query parameter ${p.name} is not supported.`);
       }

@@ -6,12 +6,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { ParsedRequest } from "../request.js";
 import type { Authenticated } from "../authenticate/index.js";
-import { readBody, requestPayload, type HashPool, type Payload } from "../authenticate/index.js";
+import {
+  CHECKSUM_ALGORITHMS,
+  readBody,
+  requestPayload,
+  type HashPool,
+  type Payload,
+} from "../authenticate/index.js";
 import type { RequestDecision } from "../authorize/index.js";
 import { createHash } from "node:crypto";
 import { parseDeleteObjects, type S3Request } from "../classify/index.js";
 import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
-import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
+import { EMPTY_SHA256, H_REQUEST_ID, H_SDK_CHECKSUM_ALGORITHM } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
 import { filterListBuckets } from "../xml.js";
@@ -98,14 +104,8 @@ function dropRestOfBody(req: IncomingMessage, body: Readable): void {
   req.resume();
 }
 
-const CHECKSUM_HEADERS = [
-  "x-amz-checksum-crc32",
-  "x-amz-checksum-crc32c",
-  "x-amz-checksum-crc64nvme",
-  "x-amz-checksum-sha1",
-  "x-amz-checksum-sha256",
-  "x-amz-sdk-checksum-algorithm",
-];
+/** The body's checksum headers, dropped when s3gate rewrites a DeleteObjects body (its Content-MD5 is recomputed). */
+const CHECKSUM_HEADERS = [...CHECKSUM_ALGORITHMS.keys(), H_SDK_CHECKSUM_ALGORITHM];
 
 /**
  * A DeleteObjects of which only some keys are allowed: the backend deletes just those (it is not called when

@@ -7,7 +7,17 @@
 import type { ParsedRequest } from "../../request.js";
 import { parseAmzDate, type AuthParams } from "../../authenticate/parse-auth.js";
 import { verifySignature } from "../../authenticate/verify-signature.js";
-import { ALGORITHM_SIGV4, MAX_CLOCK_SKEW_MS, UNSIGNED_PAYLOAD } from "../../constants.js";
+import {
+  ALGORITHM_SIGV4,
+  H_AMZ_DATE,
+  H_AMZ_PREFIX,
+  H_CONTENT_SHA256,
+  MAX_CLOCK_SKEW_MS,
+  Q_ALGORITHM,
+  Q_CREDENTIAL,
+  Q_SIGNATURE,
+  UNSIGNED_PAYLOAD,
+} from "../../constants.js";
 import { DevS3Error } from "./errors.js";
 
 export interface Credentials {
@@ -18,13 +28,7 @@ export interface Credentials {
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
-const PRESIGNED = new Set([
-  "X-Amz-Algorithm",
-  "X-Amz-Credential",
-  "X-Amz-Signature",
-  "Signature",
-  "AWSAccessKeyId",
-]);
+const PRESIGNED = new Set([Q_ALGORITHM, Q_CREDENTIAL, Q_SIGNATURE, "Signature", "AWSAccessKeyId"]);
 
 function malformed(message: string): DevS3Error {
   return new DevS3Error("AuthorizationHeaderMalformed", `The authorization header is malformed; ${message}`);
@@ -55,7 +59,7 @@ export function authenticate(req: ParsedRequest, credentials: Credentials): stri
   if (!SIGNATURE.test(signature)) throw malformed("the Signature is missing or invalid.");
   const [accessKeyId, date, region, service] = credential.slice(1) as [string, string, string, string];
   if (service !== "s3") throw malformed(`the service '${service}' is not s3.`);
-  const amzDate = req.headers.get("x-amz-date")?.[0];
+  const amzDate = req.headers.get(H_AMZ_DATE)?.[0];
   const time = amzDate === undefined ? undefined : parseAmzDate(amzDate);
   if (amzDate === undefined || time === undefined) {
     throw new DevS3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
@@ -69,14 +73,14 @@ export function authenticate(req: ParsedRequest, credentials: Credentials): stri
     ]);
   }
   const unsigned = [...req.headers.keys()].filter(
-    (h) => h.startsWith("x-amz-") && !signedHeaders.includes(h),
+    (h) => h.startsWith(H_AMZ_PREFIX) && !signedHeaders.includes(h),
   );
   if (unsigned.length > 0) {
     throw new DevS3Error("AccessDenied", "There were headers present in the request which were not signed", [
       ["HeadersNotSigned", unsigned.join(", ")],
     ]);
   }
-  const payloadHash = req.headers.get("x-amz-content-sha256")?.[0];
+  const payloadHash = req.headers.get(H_CONTENT_SHA256)?.[0];
   if (payloadHash === undefined) {
     throw new DevS3Error("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   }

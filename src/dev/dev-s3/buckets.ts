@@ -3,6 +3,7 @@ import type { Ctx, Reply } from "./context.js";
 import { DevS3Error } from "./errors.js";
 import { parseXmlBody, xmlDocument } from "./xml.js";
 import { childText, escapeXml } from "../../xml.js";
+import { H_BUCKET_REGION } from "../../constants.js";
 
 const NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -37,7 +38,7 @@ export function createBucket(ctx: Ctx): Reply {
 
 export function headBucket(ctx: Ctx): Reply {
   const bucket = ctx.store.bucket(ctx.bucketName);
-  return { headers: { "x-amz-bucket-region": bucket.location === "" ? "us-east-1" : bucket.location } };
+  return { headers: { [H_BUCKET_REGION]: bucket.location === "" ? "us-east-1" : bucket.location } };
 }
 
 export function deleteBucket(ctx: Ctx): Reply {

@@ -7,6 +7,7 @@
 import type { ParsedRequest } from "../../request.js";
 import { DevS3Error } from "./errors.js";
 import type { ObjectMeta } from "./store.js";
+import { H_COPY_SOURCE } from "../../constants.js";
 
 const one = (req: ParsedRequest, name: string): string | undefined => req.headers.get(name)?.[0];
 
@@ -57,20 +58,20 @@ export function checkReadConditions(req: ParsedRequest, meta: ObjectMeta): void 
 
 /** Evaluates the x-amz-copy-source-if-* headers of a copy against its source; any failure is 412. */
 export function checkCopySourceConditions(req: ParsedRequest, meta: ObjectMeta): void {
-  const prefix = "x-amz-copy-source-";
+  const prefix = H_COPY_SOURCE + "-";
   const ifMatch = one(req, prefix + "if-match");
   const ifNoneMatch = one(req, prefix + "if-none-match");
   const unmodifiedSince = httpDate(one(req, prefix + "if-unmodified-since"));
   const modifiedSince = httpDate(one(req, prefix + "if-modified-since"));
   if (ifMatch !== undefined) {
-    if (!matches(ifMatch, meta.etag)) throw failed("x-amz-copy-source-If-Match");
+    if (!matches(ifMatch, meta.etag)) throw failed(`${H_COPY_SOURCE}-If-Match`);
   } else if (unmodifiedSince !== undefined && meta.lastModified > unmodifiedSince) {
-    throw failed("x-amz-copy-source-If-Unmodified-Since");
+    throw failed(`${H_COPY_SOURCE}-If-Unmodified-Since`);
   }
   if (ifNoneMatch !== undefined) {
-    if (matches(ifNoneMatch, meta.etag)) throw failed("x-amz-copy-source-If-None-Match");
+    if (matches(ifNoneMatch, meta.etag)) throw failed(`${H_COPY_SOURCE}-If-None-Match`);
   } else if (modifiedSince !== undefined && meta.lastModified <= modifiedSince) {
-    throw failed("x-amz-copy-source-If-Modified-Since");
+    throw failed(`${H_COPY_SOURCE}-If-Modified-Since`);
   }
 }
 

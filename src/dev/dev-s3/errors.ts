@@ -3,6 +3,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
 import { S3Error } from "../../errors.js";
+import { H_CONTENT_SHA256 } from "../../constants.js";
 
 const ERRORS: Record<string, readonly [number, string]> = {
   AccessDenied: [403, "Access Denied"],
@@ -55,7 +56,7 @@ const ERRORS: Record<string, readonly [number, string]> = {
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold"],
   XAmzContentSHA256Mismatch: [
     400,
-    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    `The provided '${H_CONTENT_SHA256}' header does not match what was computed.`,
   ],
 };
 

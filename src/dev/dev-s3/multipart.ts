@@ -26,6 +26,7 @@ import { MAX_SINGLE_UPLOAD, attributesFrom, copySource, md5Etag } from "./object
 import type { Part, Upload } from "./store.js";
 import { el, optional, parseXmlBody } from "./xml.js";
 import { childText } from "../../xml.js";
+import { H_COPY_SOURCE_RANGE } from "../../constants.js";
 
 const MAX_PARTS = 10000;
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -86,7 +87,7 @@ export async function uploadPartCopy(ctx: Ctx): Promise<Reply> {
   const size = source.meta.size;
   let start = 0;
   let end = size - 1;
-  const range = header(ctx, "x-amz-copy-source-range");
+  const range = header(ctx, H_COPY_SOURCE_RANGE);
   if (range !== undefined) {
     const m = COPY_RANGE.exec(range.trim());
     if (m === null || Number(m[2]) < Number(m[1])) {

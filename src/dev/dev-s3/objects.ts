@@ -8,6 +8,14 @@ import { DevS3Error } from "./errors.js";
 import type { Bucket, ObjectAttributes, ObjectMeta } from "./store.js";
 import { el, parseXmlBody } from "./xml.js";
 import { childText } from "../../xml.js";
+import {
+  H_COPY_SOURCE,
+  H_METADATA_DIRECTIVE,
+  H_STORAGE_CLASS,
+  H_TAGGING,
+  H_TAGGING_DIRECTIVE,
+  H_USER_METADATA_PREFIX,
+} from "../../constants.js";
 
 const GiB = 1024 ** 3;
 /** S3's largest single PUT (and part, and copy source). */
@@ -39,16 +47,17 @@ export function attributesFrom(req: ParsedRequest): ObjectAttributes {
   let metadataBytes = 0;
   for (const [name, values] of req.headers) {
     if (STORED_HEADERS.includes(name)) headers[name] = values.join(",");
-    if (!name.startsWith("x-amz-meta-")) continue;
+    if (!name.startsWith(H_USER_METADATA_PREFIX)) continue;
     metadata[name] = values.join(",");
-    metadataBytes += name.length - "x-amz-meta-".length + Buffer.byteLength(metadata[name], "latin1");
+    metadataBytes +=
+      name.length - H_USER_METADATA_PREFIX.length + Buffer.byteLength(metadata[name], "latin1");
   }
   if (metadataBytes > MAX_METADATA_BYTES) {
     throw new DevS3Error("MetadataTooLarge", undefined, [["MaxSizeAllowed", String(MAX_METADATA_BYTES)]]);
   }
-  const storageClass = req.headers.get("x-amz-storage-class")?.[0] ?? "STANDARD";
+  const storageClass = req.headers.get(H_STORAGE_CLASS)?.[0] ?? "STANDARD";
   if (!STORAGE_CLASSES.has(storageClass)) throw new DevS3Error("InvalidStorageClass");
-  const tagging = req.headers.get("x-amz-tagging")?.[0];
+  const tagging = req.headers.get(H_TAGGING)?.[0];
   const tagCount = tagging === undefined ? 0 : tagging.split("&").filter((t) => t !== "").length;
   return { headers, metadata, storageClass, tagCount };
 }
@@ -89,7 +98,7 @@ export function objectOf(bucket: Bucket, key: string): ObjectMeta {
  * rest is percent-decoded once (a `+` stays a plus). Its If-* conditions are checked here.
  */
 export function copySource(ctx: Ctx): { bucket: Bucket; meta: ObjectMeta } {
-  const value = header(ctx, "x-amz-copy-source") ?? "";
+  const value = header(ctx, H_COPY_SOURCE) ?? "";
   const q = value.indexOf("?");
   const path = q < 0 ? value : value.slice(0, q);
   for (const param of q < 0 ? [] : value.slice(q + 1).split("&")) {
@@ -126,11 +135,11 @@ export async function copyObject(ctx: Ctx): Promise<Reply> {
   checkKey(ctx.key);
   ctx.store.bucket(ctx.bucketName);
   const source = copySource(ctx);
-  const metadata = directive(ctx, "x-amz-metadata-directive");
-  const tagging = directive(ctx, "x-amz-tagging-directive");
+  const metadata = directive(ctx, H_METADATA_DIRECTIVE);
+  const tagging = directive(ctx, H_TAGGING_DIRECTIVE);
   const given = attributesFrom(ctx.parsed);
   const self = source.bucket.name === ctx.bucketName && source.meta.key === ctx.key;
-  if (self && metadata === "COPY" && header(ctx, "x-amz-storage-class") === undefined) {
+  if (self && metadata === "COPY" && header(ctx, H_STORAGE_CLASS) === undefined) {
     throw new DevS3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",

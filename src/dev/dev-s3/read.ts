@@ -4,6 +4,7 @@ import { byteRange, checkReadConditions } from "./conditions.js";
 import { header, query, type Ctx, type Reply } from "./context.js";
 import { objectOf } from "./objects.js";
 import type { ObjectMeta } from "./store.js";
+import { H_STORAGE_CLASS, H_TAGGING_COUNT } from "../../constants.js";
 
 /** `response-*` query parameters and the header each one sets. */
 export const RESPONSE_OVERRIDES: ReadonlyMap<string, string> = new Map([
@@ -25,8 +26,8 @@ export function objectHeaders(meta: ObjectMeta): Record<string, string | number>
     "last-modified": new Date(meta.lastModified).toUTCString(),
     "accept-ranges": "bytes",
   };
-  if (meta.storageClass !== "STANDARD") out["x-amz-storage-class"] = meta.storageClass;
-  if (meta.tagCount > 0) out["x-amz-tagging-count"] = meta.tagCount;
+  if (meta.storageClass !== "STANDARD") out[H_STORAGE_CLASS] = meta.storageClass;
+  if (meta.tagCount > 0) out[H_TAGGING_COUNT] = meta.tagCount;
   return out;
 }
 

@@ -11,6 +11,7 @@ import { listBuckets, listObjects, listObjectsV2 } from "./listing.js";
 import * as mp from "./multipart.js";
 import { copyObject, deleteObject, deleteObjects, putObject } from "./objects.js";
 import { RESPONSE_OVERRIDES, getObject, headObject } from "./read.js";
+import { H_ACL, H_BUCKET_OBJECT_LOCK_ENABLED, H_SERVER_SIDE_ENCRYPTION } from "../../constants.js";
 
 export type Scope = "service" | "bucket" | "object";
 
@@ -121,9 +122,9 @@ export function refuseUnsupportedHeaders(headers: ReadonlyMap<string, readonly s
     if (
       REFUSED_HEADER.test(name) ||
       // Every S3 object is stored encrypted with S3's keys: AES256 asks for nothing more.
-      (name === "x-amz-server-side-encryption" && value !== "AES256") ||
-      (name === "x-amz-acl" && value !== "private" && value !== "bucket-owner-full-control") ||
-      (name === "x-amz-bucket-object-lock-enabled" && value.toLowerCase() === "true")
+      (name === H_SERVER_SIDE_ENCRYPTION && value !== "AES256") ||
+      (name === H_ACL && value !== "private" && value !== "bucket-owner-full-control") ||
+      (name === H_BUCKET_OBJECT_LOCK_ENABLED && value.toLowerCase() === "true")
     ) {
       throw new DevS3Error("NotImplemented", undefined, [["Header", name]]);
     }

@@ -16,6 +16,7 @@ import { hostId, requestId } from "../../ids.js";
 import { toDevS3Error } from "./errors.js";
 import { pathTarget, refuseUnsupportedHeaders, resolve } from "./routes.js";
 import { Store } from "./store.js";
+import { H_COPY_SOURCE, H_HOST_ID, H_REQUEST_ID } from "../../constants.js";
 
 export interface DevS3Options extends Credentials {
   readonly directory: string;
@@ -60,8 +61,8 @@ async function handle(
   owner: Owner,
 ): Promise<void> {
   const id = requestId();
-  res.setHeader("x-amz-request-id", id);
-  res.setHeader("x-amz-id-2", hostId());
+  res.setHeader(H_REQUEST_ID, id);
+  res.setHeader(H_HOST_ID, hostId());
   res.setHeader("server", "s3gate-dev-s3");
   let resource = (req.url ?? "/").split("?")[0]!;
   try {
@@ -70,7 +71,7 @@ async function handle(
     const sha256 = authenticate(parsed, credentials);
     refuseUnsupportedHeaders(parsed.headers);
     const { scope, bucketName, key } = pathTarget(parsed.path);
-    const route = resolve(parsed.method, scope, parsed.query, parsed.headers.has("x-amz-copy-source"));
+    const route = resolve(parsed.method, scope, parsed.query, parsed.headers.has(H_COPY_SOURCE));
     const declared = declaredDigests(parsed, sha256);
     const body = route.streams === true ? NO_BODY : await receiveToMemory(req, declared, MAX_SMALL_BODY);
     const ctx: Ctx = { req, parsed, store, owner, bucketName, key, declared, body };
@@ -104,7 +105,7 @@ function sendError(
   if (res.headersSent) return void res.destroy();
   const err = toDevS3Error(thrown);
   for (const name of res.getHeaderNames()) {
-    if (!["x-amz-request-id", "x-amz-id-2", "server"].includes(name)) res.removeHeader(name);
+    if (![H_REQUEST_ID, H_HOST_ID, "server"].includes(name)) res.removeHeader(name);
   }
   res.statusCode = err.status;
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);

@@ -5,6 +5,7 @@
  */
 import { IamError } from "../../errors.js";
 import type { ParsedRequest } from "../../request.js";
+import { Q_AMZ_PREFIX } from "../../constants.js";
 
 const MAX_PARAMS = 2000;
 
@@ -135,7 +136,7 @@ export function parseIamParams(req: ParsedRequest, body: Buffer): Params {
     if (map.size >= MAX_PARAMS) throw new IamError("ValidationError", "Too many parameters.");
     map.set(name, value);
   };
-  for (const p of req.query) if (!p.name.startsWith("X-Amz-")) add(p.name, p.value);
+  for (const p of req.query) if (!p.name.startsWith(Q_AMZ_PREFIX)) add(p.name, p.value);
   if (body.length > 0) {
     const type = req.headers.get("content-type")?.[0]?.split(";")[0]?.trim().toLowerCase();
     if (type !== undefined && type !== "application/x-www-form-urlencoded") {

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { IamError } from "../../errors.js";
 import { singleHeader, type ParsedRequest } from "../../request.js";
+import { Q_CREDENTIAL } from "../../constants.js";
 
 /** The largest IAM request body accepted (policy documents are at most 128 KiB of form-encoded text). */
 export const MAX_IAM_BODY_BYTES = 256 * 1024;
@@ -21,7 +22,7 @@ export function isIamScope(req: ParsedRequest): boolean {
     const m = /Credential=([^,\s]+)/.exec(auth[0]!);
     return m !== null && IAM_SCOPE.test(m[1]!);
   }
-  const cred = req.query.find((p) => p.name === "X-Amz-Credential");
+  const cred = req.query.find((p) => p.name === Q_CREDENTIAL);
   return cred !== undefined && IAM_SCOPE.test(cred.value);
 }
 
