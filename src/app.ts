@@ -13,6 +13,7 @@ import {
 import { loadTlsMaterial, watchTls } from "./http/tls.js";
 import { Forwarder } from "./forward/forwarder.js";
 import { HashPool, autoHashThreads } from "./authenticate/index.js";
+import { compileClassifyOptions } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
 import { createMetrics } from "./observe/metrics.js";
 import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
@@ -113,12 +114,12 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
     organizationId: config.organizationId,
     listBucketsFilter: config.listBucketsFilter,
     hashPool,
-    classify: {
+    classify: compileClassifyOptions({
       baseDomains: config.baseDomains,
       iamHosts: config.iamHosts,
       trustedProxies: config.trustedProxies,
       now: opts.now ?? Date.now,
-    },
+    }),
     metrics,
     accessLog,
     logger,

@@ -15,25 +15,23 @@ import { matchOperation } from "./operation-index.js";
 import { actionsFor } from "./permissions.js";
 import { sortQuery } from "./query.js";
 import { resolvePeer } from "./source-ip.js";
-import type { AuthInfo, ClassifyOptions, IamRequest, S3Check, S3Request } from "./s3-request.js";
+import type {
+  AuthInfo,
+  ClassifyOptions,
+  ClassifySettings,
+  IamRequest,
+  S3Check,
+  S3Request,
+} from "./s3-request.js";
 
-interface CompiledOptions {
-  readonly baseDomains: readonly string[];
-  readonly iamHosts: ReadonlySet<string>;
-}
-
-const COMPILED = new WeakMap<ClassifyOptions, CompiledOptions>();
-
-function compiled(opts: ClassifyOptions): CompiledOptions {
-  let c = COMPILED.get(opts);
-  if (c === undefined) {
-    c = {
-      baseDomains: compileBaseDomains(opts.baseDomains),
-      iamHosts: new Set(opts.iamHosts.map(hostName)),
-    };
-    COMPILED.set(opts, c);
-  }
-  return c;
+/** The settings compiled once, when s3gate starts. */
+export function compileClassifyOptions(settings: ClassifySettings): ClassifyOptions {
+  return {
+    baseDomains: compileBaseDomains(settings.baseDomains),
+    iamHosts: new Set(settings.iamHosts.map(hostName)),
+    trustedProxies: settings.trustedProxies,
+    now: settings.now,
+  };
 }
 
 const LIST_OPERATIONS: ReadonlySet<string> = new Set([
@@ -54,7 +52,6 @@ function arn(bucket: string | undefined, key: string | undefined): string {
  * row of the operations table.
  */
 export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptions): S3Request | IamRequest {
-  const c = compiled(opts);
   const host = hostName(req.host);
   const header = (name: string): string | undefined => {
     const values = req.headers.get(name);
@@ -66,13 +63,13 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
   const peer = resolvePeer(req, opts.trustedProxies);
   let hoisted: ReadonlyMap<string, string> = new Map();
   if (auth.service === "iam") return { kind: "iam", context: baseContext(peer, auth, nowMs, header) };
-  if (auth.service !== "s3" || c.iamHosts.has(host)) {
+  if (auth.service !== "s3" || opts.iamHosts.has(host)) {
     throw new S3Error("InvalidRequest", "The request's host and credential scope service do not agree.");
   }
   const query = sortQuery(req, auth.authType === "REST-QUERY-STRING");
   hoisted = query.hoisted;
   const has = (name: string): boolean => req.headers.has(name) || hoisted.has(name);
-  const { target, bucket, key } = resolveAddress(req, host, c.baseDomains);
+  const { target, bucket, key } = resolveAddress(req, host, opts.baseDomains);
   const { row } = matchOperation(req.method, target, query.params, has);
   if (row.unsupported !== undefined) throw new S3Error("NotImplemented", row.unsupported);
   if (query.xId !== undefined && query.xId !== row.operation) {

@@ -18,21 +18,6 @@ export interface ContextAuth {
   readonly contentSha256: string;
 }
 
-let clockSecond = Number.NaN;
-let clockIso = "";
-let clockEpoch = "";
-
-/** aws:CurrentTime (ISO 8601, whole seconds) and aws:EpochTime, formatted once per second. */
-function clock(nowMs: number): [string, string] {
-  const second = Math.floor(nowMs / 1000);
-  if (second !== clockSecond) {
-    clockIso = new Date(second * 1000).toISOString().slice(0, 19) + "Z";
-    clockEpoch = String(second);
-    clockSecond = second;
-  }
-  return [clockIso, clockEpoch];
-}
-
 /**
  * The condition context of one request. The global keys are kept as the request's own values and turned into
  * the key → values map only when something reads the context: most requests (the root key's, and any whose
@@ -65,9 +50,9 @@ export class RequestContext implements ReadonlyMap<string, readonly string[]> {
     const { peer, auth } = this;
     ctx.set("aws:sourceip", [peer.sourceIp]);
     ctx.set("aws:securetransport", [peer.secure ? "true" : "false"]);
-    const [iso, epoch] = clock(this.nowMs);
-    ctx.set("aws:currenttime", [iso]);
-    ctx.set("aws:epochtime", [epoch]);
+    const second = Math.floor(this.nowMs / 1000);
+    ctx.set("aws:currenttime", [new Date(second * 1000).toISOString().slice(0, 19) + "Z"]);
+    ctx.set("aws:epochtime", [String(second)]);
     ctx.set("aws:username", [auth.accessKeyId]);
     ctx.set("aws:userid", [auth.accessKeyId]);
     ctx.set("s3:authtype", [auth.authType]);

@@ -19,7 +19,8 @@ export interface AuthInfo {
 }
 
 /** Addressing, IAM hosts, trusted proxies and the clock. */
-export interface ClassifyOptions {
+/** What classify() needs to know of the deployment, as the configuration gives it. */
+export interface ClassifySettings {
   /** Base domains for virtual-hosted-style addressing, e.g. `s3.example.com`. */
   readonly baseDomains: readonly string[];
   /** Hosts that serve the IAM API. */
@@ -27,6 +28,16 @@ export interface ClassifyOptions {
   /** CIDRs of proxies whose X-Forwarded-For (and X-Forwarded-Proto) is trusted (compileTrustedProxies). */
   readonly trustedProxies: readonly Cidr[];
   /** The clock, injectable for tests (ms since the epoch). */
+  readonly now: () => number;
+}
+
+/** The settings in the form classify() reads them (see compileClassifyOptions). */
+export interface ClassifyOptions {
+  /** Base domains lower-cased, longest first. */
+  readonly baseDomains: readonly string[];
+  /** IAM host names, lower-cased, without port. */
+  readonly iamHosts: ReadonlySet<string>;
+  readonly trustedProxies: readonly Cidr[];
   readonly now: () => number;
 }
 

@@ -1,6 +1,7 @@
 /** Addressing: one reading of every Host and path. */
 import { expect, test } from "vitest";
 import { classify, type ClassifyOptions, type S3Request } from "../../src/classify/index.js";
+import { compileBaseDomains } from "../../src/classify/addressing.js";
 import { AUTH, OPTS, request, type RequestSpec } from "./helpers.js";
 
 function run(spec: RequestSpec, opts: ClassifyOptions = OPTS): S3Request {
@@ -39,7 +40,7 @@ test.each<[string, string, string, ReturnType<typeof where>]>([
 });
 
 test("overlapping base domains: the exact host is path style, else the longest base wins", () => {
-  const opts = { ...OPTS, baseDomains: ["example.com", "s3.example.com"] };
+  const opts = { ...OPTS, baseDomains: compileBaseDomains(["example.com", "s3.example.com"]) };
   expect(where(run({ host: "s3.example.com", target: "/bkt/a" }, opts))).toEqual([
     "GetObject",
     "object",

@@ -2,16 +2,16 @@
 import { collectHeaders, parseQuery, type ParsedRequest } from "../../src/request.js";
 import { percentDecode } from "../../src/encoding.js";
 import { S3Error } from "../../src/errors.js";
-import type { AuthInfo, ClassifyOptions } from "../../src/classify/index.js";
+import { compileClassifyOptions, type AuthInfo, type ClassifyOptions } from "../../src/classify/index.js";
 
 export const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 
-export const OPTS: ClassifyOptions = {
+export const OPTS: ClassifyOptions = compileClassifyOptions({
   baseDomains: ["s3.example.com"],
   iamHosts: ["iam.example.com"],
   trustedProxies: [],
   now: () => NOW,
-};
+});
 
 export const AUTH: AuthInfo = {
   accessKeyId: "AKIDEXAMPLE",
