@@ -8,8 +8,10 @@ import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError } from "./errors.js";
 import {
   authenticate,
+  parseAuth,
   readBody,
   type Authenticated,
+  type AuthParams,
   type AuthOptions,
   type HashPool,
   type KeyLookup,
@@ -28,7 +30,7 @@ import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
 import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
-import { isIamScope, readIamBody, type IamApi } from "./iam/index.js";
+import { readIamBody, type IamApi } from "./iam/index.js";
 import { accessDenied, writeError } from "./write-error.js";
 
 export interface PipelineDeps {
@@ -98,9 +100,11 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
   let iam = false;
   try {
     parsed = parseRequest(req, deps.now());
-    iam = deps.iam !== undefined && isIamScope(parsed);
-    if (iam) return await serveIam(deps, req, res, parsed, trace);
-    const auth = authenticateTimed(deps, parsed, trace);
+    const started = performance.now();
+    const params = parseAuth(parsed, parsed.receivedAt, deps.auth);
+    iam = deps.iam !== undefined && params?.service === "iam";
+    if (iam) return await serveIam(deps, req, res, parsed, params!, trace);
+    const auth = authenticateTimed(deps, parsed, params, trace, started);
     let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
     trace.operation = s3.operation;
     trace.bucket = s3.bucket;
@@ -126,24 +130,27 @@ async function serveIam(
   req: IncomingMessage,
   res: ServerResponse,
   parsed: ParsedRequest,
+  params: AuthParams,
   trace: Trace,
 ): Promise<void> {
   const body = await readIamBody(req, parsed);
-  const auth = authenticateTimed(deps, parsed, trace, body.sha256);
+  const auth = authenticateTimed(deps, parsed, params, trace, performance.now(), body.sha256);
   const request = classify(parsed, authInfo(auth), deps.classify);
   if (request.kind !== "iam" || deps.iam === undefined) throw new IamError("InvalidAction");
   trace.operation = await deps.iam({ res, parsed, auth, request, body, requestId: trace.requestId });
 }
 
+/** Verifies the signature (the "authenticate" stage, from the parse of the parameters `started` on). */
 function authenticateTimed(
   deps: PipelineDeps,
   parsed: ParsedRequest,
+  params: AuthParams | undefined,
   trace: Trace,
+  started: number,
   bodyHash?: string,
 ): Authenticated {
-  const t0 = performance.now();
-  const auth = authenticate(parsed, deps.keys, parsed.receivedAt, deps.auth, bodyHash);
-  trace.authMs = performance.now() - t0;
+  const auth = authenticate(parsed, params, deps.keys, bodyHash);
+  trace.authMs = performance.now() - started;
   deps.metrics.stageDuration.observe({ stage: "authenticate" }, trace.authMs / 1000);
   trace.accessKeyId = auth.principal.accessKeyId;
   trace.authenticated = true;

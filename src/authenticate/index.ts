@@ -3,7 +3,7 @@ import type { ParsedRequest } from "../request.js";
 import type { Principal } from "../types.js";
 import { S3Error } from "../errors.js";
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from "../constants.js";
-import { parseAuth, type AuthOptions, type AuthParams } from "./parse-auth.js";
+import type { AuthParams } from "./parse-auth.js";
 import { verifySignature, type VerifiedSignature } from "./verify-signature.js";
 
 export { parseAuth, type AuthParams, type AuthOptions } from "./parse-auth.js";
@@ -30,18 +30,17 @@ export interface Authenticated {
 }
 
 /**
- * Authenticates a request: anonymous requests are refused (s3gate has no public access). `bodyHash` is the
- * SHA-256 of a body read before verification (IAM clients sign it without sending x-amz-content-sha256); a
- * claimed payload hash must then be that hash, and UNSIGNED-PAYLOAD is accepted only for an empty body.
+ * Authenticates a request from its parsed authentication parameters (`parseAuth`; `undefined` for an anonymous
+ * request, which is refused: s3gate has no public access). `bodyHash` is the SHA-256 of a body read before
+ * verification (IAM clients sign it without sending x-amz-content-sha256); a claimed payload hash must then be
+ * that hash, and UNSIGNED-PAYLOAD is accepted only for an empty body.
  */
 export function authenticate(
   req: ParsedRequest,
+  params: AuthParams | undefined,
   keys: KeyLookup,
-  now: number,
-  opts: AuthOptions,
   bodyHash?: string,
 ): Authenticated {
-  const params = parseAuth(req, now, opts);
   if (params === undefined)
     throw new S3Error("AccessDenied", "Anonymous requests are not allowed; sign the request.");
   if (bodyHash !== undefined) {

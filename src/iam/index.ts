@@ -9,7 +9,7 @@ import { createIamApi, type IamApi } from "./api/handler.js";
 import { KeyCache } from "./cache.js";
 import { createReplica, loadOrCreateMasterKey, parseMasterKey, type Replica } from "./store/index.js";
 
-export { isIamScope, readIamBody, type IamBody } from "./api/read-body.js";
+export { readIamBody, type IamBody } from "./api/read-body.js";
 export { iamErrorResponse } from "./api/respond.js";
 export type { IamApi, IamCall } from "./api/handler.js";
 export { KeyCache } from "./cache.js";

@@ -1,7 +1,7 @@
 /** authenticate(): one row per case, each a signed request with one thing wrong (or right). */
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { authenticate, type KeyRecord } from "../../src/authenticate/index.js";
+import { authenticate, parseAuth, type KeyRecord } from "../../src/authenticate/index.js";
 import { parseRequestHead } from "../../src/request.js";
 import { S3Error } from "../../src/errors.js";
 import { signRequest, TEST_KEY, type SignInput } from "../helpers/sign.js";
@@ -277,7 +277,7 @@ describe("authenticate", () => {
     let message = "";
     try {
       const req = parseRequestHead({ ...head, remoteAddress: "127.0.0.1", secure: false }, NOW);
-      authenticate(req, { get: (id) => KEYS.get(id) }, NOW, OPTS);
+      authenticate(req, parseAuth(req, NOW, OPTS), { get: (id) => KEYS.get(id) });
     } catch (err) {
       if (!(err instanceof S3Error)) throw err;
       code = err.code;
@@ -331,12 +331,8 @@ function signWithDateHeader(date: string, rfcDate = false): Head {
 describe("the request date", () => {
   const run = (head: Head): string => {
     try {
-      authenticate(
-        parseRequestHead({ ...head, remoteAddress: "127.0.0.1", secure: false }, NOW),
-        { get: (id) => KEYS.get(id) },
-        NOW,
-        OPTS,
-      );
+      const req = parseRequestHead({ ...head, remoteAddress: "127.0.0.1", secure: false }, NOW);
+      authenticate(req, parseAuth(req, NOW, OPTS), { get: (id) => KEYS.get(id) });
       return "ok";
     } catch (err) {
       if (!(err instanceof S3Error)) throw err;

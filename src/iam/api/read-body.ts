@@ -8,23 +8,9 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { IamError } from "../../errors.js";
 import { singleHeader, type ParsedRequest } from "../../request.js";
-import { Q_CREDENTIAL } from "../../constants.js";
 
 /** The largest IAM request body accepted (policy documents are at most 128 KiB of form-encoded text). */
 export const MAX_IAM_BODY_BYTES = 256 * 1024;
-
-const IAM_SCOPE = /^[^/]*\/\d{8}\/[^/]+\/iam\/aws4_request$/;
-
-/** True when the request's credential scope names the `iam` service (header or presigned query). */
-export function isIamScope(req: ParsedRequest): boolean {
-  const auth = req.headers.get("authorization");
-  if (auth !== undefined && auth.length === 1) {
-    const m = /Credential=([^,\s]+)/.exec(auth[0]!);
-    return m !== null && IAM_SCOPE.test(m[1]!);
-  }
-  const cred = req.query.find((p) => p.name === Q_CREDENTIAL);
-  return cred !== undefined && IAM_SCOPE.test(cred.value);
-}
 
 /** The body and its SHA-256 (hex). */
 export interface IamBody {
