@@ -7,7 +7,7 @@
 import type { ConditionContext } from "../types.js";
 import { isKnownConditionKey } from "./condition-keys.js";
 import { CONDITION_OPERATORS, type OperatorSpec } from "./condition-operators.js";
-import { isJsonObject, type JsonValue } from "./parse-policy.js";
+import { isJsonObject, type JsonValue } from "./strict-json.js";
 import type { CompiledCondition, ConditionValue, PolicyProblem } from "./policy-model.js";
 import { TemplateCache } from "./template-cache.js";
 import { parseTemplate, staticPieces } from "./variables.js";

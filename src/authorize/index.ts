@@ -1,22 +1,9 @@
 /**
- * The policy engine's public surface: parse → validate → compile → evaluate (one check) → decide (one request).
+ * The policy engine's public surface, one chain: strict JSON (strict-json.ts) → `compilePolicy` (validates and
+ * compiles in one walk: the compiled policy or every problem) → `evaluate` (one check) → `decide` (one request).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies.html
  */
-export {
-  parsePolicy,
-  PolicySyntaxError,
-  type JsonValue,
-  type JsonObject,
-  type ParseLimits,
-} from "./parse-policy.js";
-export { validatePolicy, actionPredicate, type ValidateOptions } from "./validate-policy.js";
-export {
-  compilePolicy,
-  checkPolicy,
-  PolicyError,
-  type CompileOptions,
-  type CheckedPolicy,
-} from "./compile-policy.js";
+export { compilePolicy, actionPredicate, type CompileOptions, type CompileResult } from "./compile-policy.js";
 export { evaluate } from "./evaluate.js";
 export {
   decide,

@@ -33,11 +33,12 @@ const DENY_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action"
 /** Compiles the default version of a policy document (the same compile options the IAM API validates with). */
 export function compileStored(p: PolicyData): CompiledPolicy {
   const doc = p.versions.find((v) => v.versionId === p.defaultVersionId)?.document ?? DENY_ALL;
-  try {
-    return compilePolicy(doc, { id: p.arn, version: p.defaultVersionId, isKnownAction });
-  } catch {
-    return compilePolicy(DENY_ALL, { id: p.arn, version: p.defaultVersionId, isKnownAction });
-  }
+  const opts = { id: p.arn, version: p.defaultVersionId, isKnownAction };
+  const compiled = compilePolicy(doc, opts);
+  if (compiled.ok) return compiled.policy;
+  const denyAll = compilePolicy(DENY_ALL, opts);
+  if (!denyAll.ok) throw new Error("the deny-all stand-in does not compile");
+  return denyAll.policy;
 }
 
 export interface KeyCacheOptions {

@@ -1,9 +1,10 @@
 /** decide and denialMessage, one row per case. */
 import { describe, expect, it } from "vitest";
-import { compilePolicy, decide, denialMessage, RESERVED_BUCKET_RULE } from "../../src/authorize/index.js";
+import { decide, denialMessage, RESERVED_BUCKET_RULE } from "../../src/authorize/index.js";
 import type { Check } from "../../src/types.js";
+import { mustCompile } from "./fixtures.js";
 
-const policy = compilePolicy(
+const policy = mustCompile(
   JSON.stringify({
     Version: "2012-10-17",
     Statement: [

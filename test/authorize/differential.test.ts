@@ -6,8 +6,8 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, evaluate } from "../../src/authorize/index.js";
-import { isKnownAction } from "./fixtures.js";
+import { evaluate } from "../../src/authorize/index.js";
+import { isKnownAction, mustCompile } from "./fixtures.js";
 
 type Json = string | string[] | Record<string, Record<string, string | string[]>>;
 type Statement = Record<string, Json>;
@@ -279,7 +279,7 @@ describe("engine vs naive reference evaluator", () => {
         fc.array(request, { minLength: 1, maxLength: 4 }),
         (policies, requests) => {
           const compiled = policies.map((statements, p) =>
-            compilePolicy(JSON.stringify({ Version: "2012-10-17", Statement: statements }), {
+            mustCompile(JSON.stringify({ Version: "2012-10-17", Statement: statements }), {
               id: `p${p}`,
               isKnownAction,
             }),

@@ -2,27 +2,22 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   actionPredicate,
-  checkPolicy,
   compileGlob,
   compilePolicy,
   evaluate,
-  parsePolicy,
-  PolicyError,
-  PolicySyntaxError,
-  validatePolicy,
   CONDITION_OPERATORS,
-  type JsonObject,
 } from "../../src/authorize/index.js";
-import { isKnownAction } from "./fixtures.js";
+import { parseStrictJson, StrictJsonError, type JsonObject } from "../../src/authorize/strict-json.js";
+import { isKnownAction, mustCompile } from "./fixtures.js";
 
 const READ = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
 });
 
-describe("parsePolicy", () => {
+describe("parseStrictJson", () => {
   it("keeps __proto__ and constructor as own data in Maps", () => {
-    const doc = parsePolicy('{"__proto__":{"polluted":true},"constructor":1}') as JsonObject;
+    const doc = parseStrictJson('{"__proto__":{"polluted":true},"constructor":1}') as JsonObject;
     expect(doc).toBeInstanceOf(Map);
     expect(doc.get("__proto__")).toBeInstanceOf(Map);
     expect(doc.get("constructor")).toBe(1);
@@ -30,21 +25,21 @@ describe("parsePolicy", () => {
   });
 
   it("rejects duplicate keys at any depth with the path", () => {
-    expect(() => parsePolicy('{"a":{"b":[{"c":1,"c":2}]}}')).toThrow(PolicySyntaxError);
+    expect(() => parseStrictJson('{"a":{"b":[{"c":1,"c":2}]}}')).toThrow(StrictJsonError);
     try {
-      parsePolicy('{"a":{"b":[{"c":1,"c":2}]}}');
+      parseStrictJson('{"a":{"b":[{"c":1,"c":2}]}}');
     } catch (err) {
-      expect((err as PolicySyntaxError).path).toBe("a.b[0].c");
+      expect((err as StrictJsonError).path).toBe("a.b[0].c");
     }
   });
 
   it("stops at the depth cap without exhausting the stack", () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    expect(() => parsePolicy(deep, { maxBytes: 1e6, maxChars: 1e6 })).toThrow(/nested deeper than 10/);
+    expect(() => parseStrictJson(deep, { maxBytes: 1e6, maxChars: 1e6 })).toThrow(/nested deeper than 10/);
   });
 
   it("decodes escapes and keeps numbers", () => {
-    expect(parsePolicy('["a\\u0041\\n\\/", -1.5e2, true, null]')).toEqual(["aA\n/", -150, true, null]);
+    expect(parseStrictJson('["a\\u0041\\n\\/", -1.5e2, true, null]')).toEqual(["aA\n/", -150, true, null]);
   });
 
   it("agrees with JSON.parse on generated JSON (which has no duplicate keys)", () => {
@@ -57,7 +52,9 @@ describe("parsePolicy", () => {
               ? v.map(toPlain)
               : v;
         const expected: unknown = JSON.parse(text);
-        expect(toPlain(parsePolicy(text, { maxBytes: 1e6, maxChars: 1e6, maxDepth: 64 }))).toEqual(expected);
+        expect(toPlain(parseStrictJson(text, { maxBytes: 1e6, maxChars: 1e6, maxDepth: 64 }))).toEqual(
+          expected,
+        );
       }),
       { numRuns: 300 },
     );
@@ -98,26 +95,24 @@ describe("glob", () => {
   });
 });
 
-describe("validatePolicy", () => {
+describe("compilePolicy", () => {
   it("reports every problem with its path", () => {
-    const problems = validatePolicy(
-      parsePolicy(
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "allow", Action: 5, Resource: "x" },
-            {
-              Effect: "Allow",
-              Action: "s3:GetObject",
-              Resource: "*",
-              Condition: { IpAddress: { "aws:SourceIp": ["10.0.0.1/8"] } },
-            },
-          ],
-        }),
-      ),
-      { isKnownAction },
+    const compiled = compilePolicy(
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "allow", Action: 5, Resource: "x" },
+          {
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: "*",
+            Condition: { IpAddress: { "aws:SourceIp": ["10.0.0.1/8"] } },
+          },
+        ],
+      }),
+      { id: "p", isKnownAction },
     );
-    expect(problems.map((p) => p.path)).toEqual([
+    expect(compiled.ok ? [] : compiled.problems.map((p) => p.path)).toEqual([
       "Statement[0].Effect",
       "Statement[0].Action",
       "Statement[0].Resource",
@@ -125,8 +120,8 @@ describe("validatePolicy", () => {
     ]);
   });
 
-  it("accepts a plain object as well as parsed JSON", () => {
-    expect(validatePolicy(JSON.parse(READ), { isKnownAction })).toEqual([]);
+  it("compiles a valid document", () => {
+    expect(compilePolicy(READ, { id: "p", isKnownAction }).ok).toBe(true);
   });
 
   it("checks action wildcards against the injected list", () => {
@@ -139,31 +134,31 @@ describe("validatePolicy", () => {
     expect(known("s3:getobject")).toBe(true);
     expect(known("s3:GetObjects")).toBe(false);
   });
-});
 
-describe("compilePolicy", () => {
-  it("throws PolicyError with every problem, joined in the message", () => {
+  it("returns the problems instead of throwing", () => {
     const bad = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:Nope", Resource: "nope" }],
     });
-    try {
-      compilePolicy(bad, { id: "p", isKnownAction });
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(PolicyError);
-      expect((err as PolicyError).problems).toHaveLength(2);
-      expect((err as PolicyError).message).toContain('Statement[0].Action: unknown action "s3:Nope"');
-    }
+    const compiled = compilePolicy(bad, { id: "p", isKnownAction });
+    expect(compiled.ok).toBe(false);
+    if (compiled.ok) return;
+    expect(compiled.problems).toHaveLength(2);
+    expect(compiled.problems[0]).toEqual({
+      path: "Statement[0].Action",
+      message: 'unknown action "s3:Nope"',
+    });
   });
 
   it("reports syntax errors as problems", () => {
-    const checked = checkPolicy("{", { id: "p", isKnownAction });
-    expect(checked.ok).toBe(false);
+    expect(compilePolicy("{", { id: "p", isKnownAction })).toEqual({
+      ok: false,
+      problems: [{ path: "", message: "expected a string key at offset 1" }],
+    });
   });
 
   it("keeps the id, version and Id", () => {
-    const p = compilePolicy(JSON.stringify({ ...JSON.parse(READ), Id: "Doc1" }), {
+    const p = mustCompile(JSON.stringify({ ...JSON.parse(READ), Id: "Doc1" }), {
       id: "arn:p",
       version: "v2",
       isKnownAction,
@@ -178,7 +173,7 @@ describe("compilePolicy", () => {
 });
 
 describe("evaluate", () => {
-  const policy = compilePolicy(READ, { id: "p", isKnownAction });
+  const policy = mustCompile(READ, { id: "p", isKnownAction });
 
   it("returns the same frozen decision object for an Allow (no allocation)", () => {
     const check = { actions: ["s3:GetObject"], resource: "arn:aws:s3:::b/k" };
@@ -201,7 +196,7 @@ describe("evaluate", () => {
   });
 
   it("a Deny whose condition cannot read its context value fails closed", () => {
-    const deny = compilePolicy(
+    const deny = mustCompile(
       JSON.stringify({
         Version: "2012-10-17",
         Statement: [

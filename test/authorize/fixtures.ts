@@ -1,5 +1,10 @@
 /** A realistic list of known actions (the seed's Tigris table, AWS S3 names and the IAM API) for tests. */
-import { actionPredicate } from "../../src/authorize/index.js";
+import {
+  actionPredicate,
+  compilePolicy,
+  type CompiledPolicy,
+  type CompileOptions,
+} from "../../src/authorize/index.js";
 
 export const KNOWN_ACTIONS: readonly string[] = [
   "s3:AbortMultipartUpload",
@@ -91,3 +96,10 @@ export const KNOWN_ACTIONS: readonly string[] = [
 ];
 
 export const isKnownAction = actionPredicate(KNOWN_ACTIONS);
+
+/** Compiles a document the test expects to be valid; throws with the problems otherwise. */
+export function mustCompile(text: string, opts: CompileOptions): CompiledPolicy {
+  const compiled = compilePolicy(text, opts);
+  if (!compiled.ok) throw new Error(`policy does not compile: ${JSON.stringify(compiled.problems)}`);
+  return compiled.policy;
+}

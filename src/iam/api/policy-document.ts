@@ -1,20 +1,24 @@
 /**
  * Policy documents on their way into the store: validated and compiled by the same engine that guards the data
- * path; a problem is MalformedPolicyDocument with the validator's message.
+ * path; a bad document is MalformedPolicyDocument naming every problem with its JSON path.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html#API_CreatePolicy_Errors
  */
-import { checkPolicy, type CompiledPolicy } from "../../authorize/index.js";
+import { compilePolicy, type CompiledPolicy } from "../../authorize/index.js";
 import { IamError } from "../../errors.js";
 import { isKnownAction } from "../actions.js";
 
 /** Compiles a document or throws MalformedPolicyDocument listing its problems with their JSON paths. */
 export function compileDocument(document: string, id: string, version?: string): CompiledPolicy {
-  const checked = checkPolicy(document, { id, ...(version === undefined ? {} : { version }), isKnownAction });
-  if (!checked.ok) {
-    const text = checked.problems
+  const compiled = compilePolicy(document, {
+    id,
+    ...(version === undefined ? {} : { version }),
+    isKnownAction,
+  });
+  if (!compiled.ok) {
+    const text = compiled.problems
       .map((p) => (p.path === "" ? p.message : `${p.path}: ${p.message}`))
       .join("; ");
     throw new IamError("MalformedPolicyDocument", text);
   }
-  return checked.policy;
+  return compiled.policy;
 }

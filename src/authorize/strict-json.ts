@@ -1,6 +1,7 @@
 /**
- * Safe JSON for policy documents: strict RFC 8259, duplicate keys rejected at every level, objects as `Map`
- * (so `__proto__` and `constructor` are plain keys), size and depth capped before any walk.
+ * A strict JSON parser, the first step of compiling a policy document: RFC 8259 only, duplicate keys rejected
+ * at every level, objects as `Map` (so `__proto__` and `constructor` are plain keys), size and depth capped
+ * before any walk (the defaults are IAM's policy quotas).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
  */
 
@@ -10,7 +11,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObj
 export type JsonObject = Map<string, JsonValue>;
 
 /** Caps applied before a document is walked. */
-export interface ParseLimits {
+export interface JsonLimits {
   /** UTF-8 bytes of the raw text, whitespace included (default 131072). */
   readonly maxBytes?: number;
   /** Characters other than whitespace, as IAM counts them (default 6144, the managed-policy quota). */
@@ -19,12 +20,12 @@ export interface ParseLimits {
   readonly maxDepth?: number;
 }
 
-/** A document that is not acceptable JSON; `path` locates the problem. */
-export class PolicySyntaxError extends Error {
+/** Text that is not acceptable JSON; `path` locates the problem. */
+export class StrictJsonError extends Error {
   readonly path: string;
   constructor(message: string, path: string) {
     super(message);
-    this.name = "PolicySyntaxError";
+    this.name = "StrictJsonError";
     this.path = path;
   }
 }
@@ -59,7 +60,7 @@ class Parser {
   }
 
   private fail(message: string, path: string): never {
-    throw new PolicySyntaxError(`${message} at offset ${this.pos}`, path);
+    throw new StrictJsonError(`${message} at offset ${this.pos}`, path);
   }
 
   private ws(): void {
@@ -181,18 +182,18 @@ function countNonWhitespace(text: string): number {
 }
 
 /**
- * Parses a policy document's JSON safely; throws PolicySyntaxError on any syntax, size or depth problem.
+ * Parses JSON text strictly; throws StrictJsonError on any syntax, size or depth problem or a duplicate key.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
  */
-export function parsePolicy(text: string, limits: ParseLimits = {}): JsonValue {
+export function parseStrictJson(text: string, limits: JsonLimits = {}): JsonValue {
   const maxBytes = limits.maxBytes ?? 131_072;
   const maxChars = limits.maxChars ?? 6144;
   if (text.length > maxBytes || utf8Length(text) > maxBytes) {
-    throw new PolicySyntaxError(`document is larger than ${maxBytes} bytes`, "");
+    throw new StrictJsonError(`document is larger than ${maxBytes} bytes`, "");
   }
   const chars = countNonWhitespace(text);
   if (chars > maxChars) {
-    throw new PolicySyntaxError(`document has ${chars} characters, over the limit of ${maxChars}`, "");
+    throw new StrictJsonError(`document has ${chars} characters, over the limit of ${maxChars}`, "");
   }
   return new Parser(text, limits.maxDepth ?? 10).parse();
 }
