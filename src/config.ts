@@ -7,6 +7,7 @@ import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { isValidBucketName } from "./classify/names.js";
 import { compileTrustedProxies } from "./classify/source-ip.js";
 import { isIPv4Text, parseIp, type Cidr } from "./ip.js";
+import { decodeMasterKey } from "./iam/store/crypto.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -50,7 +51,7 @@ export interface Config {
   readonly storeBucket: string | undefined;
   readonly storePrefix: string;
   readonly storeConcurrency: "auto" | "conditional" | "lease";
-  readonly masterKey: string | undefined;
+  readonly masterKey: Buffer | undefined;
   readonly organizationId: string;
   readonly propagationMs: number;
   readonly storeStalenessLimitMs: number;
@@ -224,12 +225,8 @@ const accessKeyId: Parser = (raw, name) =>
 const bucketName: Parser = (raw, name) =>
   isValidBucketName(raw) ? raw : fail(name, "a bucket name (3-63 of a-z 0-9 . -)", raw);
 
-const masterKey: Parser = (raw, name) => {
-  const bytes = Buffer.from(raw, "base64");
-  return bytes.length === 32 && /^[A-Za-z0-9+/]{43}=?$/.test(raw.trim())
-    ? raw.trim()
-    : fail(name, "32 bytes in base64 (openssl rand -base64 32)", "<redacted>");
-};
+const masterKey: Parser = (raw, name) =>
+  decodeMasterKey(raw) ?? fail(name, "32 bytes in base64 (openssl rand -base64 32)", "<redacted>");
 
 const organizationId: Parser = (raw, name) =>
   /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : fail(name, "letters, digits, _ and - (e.g. 123456789012)", raw);

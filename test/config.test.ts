@@ -111,6 +111,15 @@ describe("loadConfig", () => {
     ],
     ["s3 store without master key", { S3GATE_STORE: "s3", S3GATE_STORE_BUCKET: "iam" }, /S3GATE_MASTER_KEY/],
     [
+      "master key, decoded to its 32 bytes",
+      {
+        S3GATE_STORE: "s3",
+        S3GATE_STORE_BUCKET: "iam",
+        S3GATE_MASTER_KEY: Buffer.alloc(32, 1).toString("base64"),
+      },
+      { masterKey: Buffer.alloc(32, 1) },
+    ],
+    [
       "data and admin planes on one port",
       { S3GATE_LISTEN: "127.0.0.1:9000", S3GATE_ADMIN_LISTEN: ":9000" },
       /S3GATE_LISTEN and S3GATE_ADMIN_LISTEN: the data and admin planes need different addresses/,

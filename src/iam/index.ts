@@ -7,7 +7,7 @@ import type { Backend } from "../backend/backend.js";
 import type { Logger } from "../observe/log.js";
 import { createIamApi, type IamApi } from "./api/handler.js";
 import { KeyCache } from "./cache.js";
-import { createReplica, loadOrCreateMasterKey, parseMasterKey, type Replica } from "./store/index.js";
+import { createReplica, loadOrCreateMasterKey, masterKeyFrom, type Replica } from "./store/index.js";
 
 export { readIamBody, type IamBody } from "./api/read-body.js";
 export { iamErrorResponse } from "./api/respond.js";
@@ -35,7 +35,7 @@ export async function startIam(
   now: () => number,
 ): Promise<Iam> {
   const master =
-    config.masterKey !== undefined ? parseMasterKey(config.masterKey) : loadOrCreateMasterKey(config.dataDir);
+    config.masterKey !== undefined ? masterKeyFrom(config.masterKey) : loadOrCreateMasterKey(config.dataDir);
   const replica = createReplica(
     {
       kind: config.store,

@@ -26,12 +26,21 @@ export function masterKeyFrom(key: Buffer): MasterKey {
   return { key, check };
 }
 
-/** Decodes a base64 master key from configuration. */
-export function parseMasterKey(text: string): MasterKey {
-  const key = Buffer.from(text, "base64");
-  if (key.length !== 32 || key.toString("base64").replace(/=+$/, "") !== text.trim().replace(/=+$/, "")) {
-    throw new TypeError("S3GATE_MASTER_KEY: expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)");
-  }
+/** The 32 bytes of a base64 master key (`openssl rand -base64 32`), or undefined when it is not one. */
+export function decodeMasterKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed, "base64");
+  return key.length === 32 && key.toString("base64").replace(/=$/, "") === trimmed.replace(/=$/, "")
+    ? key
+    : undefined;
+}
+
+/** Decodes the master key file's base64 text. */
+function parseMasterKey(text: string, file: string): MasterKey {
+  const key = decodeMasterKey(text);
+  if (key === undefined)
+    throw new TypeError(`${file}: expected 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
   return masterKeyFrom(key);
 }
 
@@ -42,13 +51,13 @@ export function parseMasterKey(text: string): MasterKey {
 export function loadOrCreateMasterKey(dataDir: string): MasterKey {
   const file = join(dataDir, "master.key");
   try {
-    return parseMasterKey(readFileSync(file, "utf8").trim());
+    return parseMasterKey(readFileSync(file, "utf8"), file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileAtomicSync(file, randomBytes(32).toString("base64") + "\n", { exclusive: true });
-  return parseMasterKey(readFileSync(file, "utf8").trim());
+  return parseMasterKey(readFileSync(file, "utf8"), file);
 }
 
 /** Seals a secret for key `accessKeyId`. */
