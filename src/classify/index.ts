@@ -2,14 +2,7 @@
  * The classifier: addressing, the operations table and classify().
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  */
-export type {
-  AuthInfo,
-  ClassifyOptions,
-  ClassifySettings,
-  IamRequest,
-  S3Check,
-  S3Request,
-} from "./s3-request.js";
+export type * from "./s3-request.js";
 export { classify, compileClassifyOptions, withDeleteObjectsBody } from "./classify.js";
 export {
   deleteObjectsChecks,
