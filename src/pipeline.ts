@@ -6,57 +6,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError } from "./errors.js";
-import {
-  authenticate,
-  parseAuth,
-  readBody,
-  type Authenticated,
-  type AuthParams,
-  type AuthOptions,
-  type HashPool,
-  type KeyLookup,
-} from "./authenticate/index.js";
+import { parseAuth, readBody, type AuthParams } from "./authenticate/index.js";
 import {
   classify,
   withDeleteObjectsBody,
   MAX_DELETE_OBJECTS_BODY_BYTES,
-  type ClassifyOptions,
   type S3Request,
 } from "./classify/index.js";
-import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
 import { forwardS3, openBody, type ForwardContext } from "./forward/forward-s3.js";
-import type { Forwarder } from "./forward/forwarder.js";
-import type { Metrics } from "./observe/metrics.js";
-import type { AccessLog, Logger } from "./observe/log.js";
 import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
-import { readIamBody, type IamApi } from "./iam/index.js";
-import { accessDenied, writeError } from "./write-error.js";
+import { readIamBody } from "./iam/index.js";
+import { writeError } from "./write-error.js";
+import { authInfo, authenticateStage, authorizeStage, type PipelineDeps } from "./stages.js";
 
-export interface PipelineDeps {
-  readonly keys: KeyLookup;
-  readonly forwarder: Forwarder;
-  readonly auth: AuthOptions;
-  readonly classify: ClassifyOptions;
-  readonly metrics: Metrics;
-  readonly accessLog: AccessLog;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** The IAM API (credential scope service `iam`). */
-  readonly iam?: IamApi;
-  /** Notes a successful authentication of a non-root key (last-used tracking, in memory). */
-  readonly keyUsed?: (accessKeyId: string, service: string, region: string) => void;
-  /** The compiled policies attached to a key, for authorizing its S3 requests. */
-  readonly principalPolicies?: (accessKeyId: string) => readonly CompiledPolicy[];
-  /** The S3-backed store's bucket, closed to every key but the root key. */
-  readonly protectedBucket?: string | undefined;
-  /** ListBuckets answers only the buckets a key may access, instead of AccessDenied (opt-in). */
-  readonly listBucketsFilter?: boolean;
-  /** The organization id of principal ARNs in denial messages. */
-  readonly organizationId?: string;
-  /** Hashing threads for large bodies' SHA-256 and Content-MD5. */
-  readonly hashPool?: HashPool;
-}
+export type { PipelineDeps } from "./stages.js";
 
 /** What a request's handler is told by the server once the response has closed. */
 export interface RequestDone {
@@ -104,19 +68,17 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
     const params = parseAuth(parsed, parsed.receivedAt, deps.auth);
     iam = deps.iam !== undefined && params?.service === "iam";
     if (iam) return await serveIam(deps, req, res, parsed, params!, trace);
-    const auth = authenticateTimed(deps, parsed, params, trace, started);
+    const auth = authenticateStage(deps, parsed, params, trace, started);
     let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
-    trace.operation = s3.operation;
-    trace.bucket = s3.bucket;
-    trace.key = s3.key;
+    trace.classified(s3.operation, s3.bucket, s3.key);
     const ctx: ForwardContext = { req, res, parsed, auth, trace, hashPool: deps.hashPool };
-    let decision = s3.bodyChecks === undefined ? authorize(deps, req, auth, s3, trace) : undefined;
+    let decision = s3.bodyChecks === undefined ? authorizeStage(deps, req, auth, s3, trace) : undefined;
     const payload = openBody(ctx, s3, expectContinue);
     let xml: Buffer | undefined;
     if (s3.bodyChecks === "DeleteObjects") {
       xml = await readBody(payload, MAX_DELETE_OBJECTS_BODY_BYTES);
       s3 = withDeleteObjectsBody(s3, xml);
-      decision = authorize(deps, req, auth, s3, trace);
+      decision = authorizeStage(deps, req, auth, s3, trace);
     }
     await forwardS3(deps.forwarder, ctx, s3, payload, decision, xml);
   } catch (err) {
@@ -134,75 +96,8 @@ async function serveIam(
   trace: Trace,
 ): Promise<void> {
   const body = await readIamBody(req, parsed);
-  const auth = authenticateTimed(deps, parsed, params, trace, performance.now(), body.sha256);
+  const auth = authenticateStage(deps, parsed, params, trace, performance.now(), body.sha256);
   const request = classify(parsed, authInfo(auth), deps.classify);
   if (request.kind !== "iam" || deps.iam === undefined) throw new IamError("InvalidAction");
   trace.operation = await deps.iam({ res, parsed, auth, request, body, requestId: trace.requestId });
-}
-
-/** Verifies the signature (the "authenticate" stage, from the parse of the parameters `started` on). */
-function authenticateTimed(
-  deps: PipelineDeps,
-  parsed: ParsedRequest,
-  params: AuthParams | undefined,
-  trace: Trace,
-  started: number,
-  bodyHash?: string,
-): Authenticated {
-  const auth = authenticate(parsed, params, deps.keys, bodyHash);
-  trace.authMs = performance.now() - started;
-  deps.metrics.stageDuration.observe({ stage: "authenticate" }, trace.authMs / 1000);
-  trace.accessKeyId = auth.principal.accessKeyId;
-  trace.authenticated = true;
-  if (!auth.principal.isRoot)
-    deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
-  return auth;
-}
-
-const authInfo = (auth: Authenticated) => ({
-  accessKeyId: auth.principal.accessKeyId,
-  authType: auth.params.authType,
-  service: auth.params.service,
-  signatureAgeMs: auth.params.signatureAgeMs,
-  contentSha256: auth.params.payloadHash ?? "",
-});
-
-/**
- * Decides `s3` for the key (the root key is allowed everything: `undefined`), records the decision, and throws
- * AccessDenied in AWS's words for a denial.
- */
-function authorize(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  auth: Authenticated,
-  s3: S3Request,
-  trace: Trace,
-): RequestDecision | undefined {
-  const t0 = performance.now();
-  const id = auth.principal.accessKeyId;
-  const policies = auth.principal.isRoot ? undefined : (deps.principalPolicies?.(id) ?? []);
-  const decision =
-    policies === undefined
-      ? undefined
-      : decide(
-          policies,
-          {
-            checks: s3.checks,
-            context: s3.context,
-            checksPerObject:
-              s3.operation === "DeleteObjects" ? (s3.bypassGovernanceRetention ? 2 : 1) : undefined,
-            filterBuckets: s3.operation === "ListBuckets" && deps.listBucketsFilter === true,
-          },
-          { reservedBucket: deps.protectedBucket },
-        );
-  const d = decision?.deciding?.decision;
-  trace.decision = decision?.label ?? "Root";
-  trace.decidingPolicy = d?.policy;
-  trace.decidingVersion = d?.version;
-  trace.decidingStatement = d?.statement;
-  trace.failedCondition = d?.failedCondition;
-  trace.authorizeMs = performance.now() - t0;
-  deps.metrics.decisions.inc({ operation: s3.operation, decision: trace.decision });
-  if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);
-  return decision;
 }

@@ -8,6 +8,7 @@ import type { Socket } from "node:net";
 import { requestId } from "../ids.js";
 import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
+import type { RequestDecision } from "../authorize/index.js";
 
 export class Trace {
   readonly requestId = requestId();
@@ -46,6 +47,32 @@ export class Trace {
     metrics.inFlight.inc();
   }
 
+  /** Authentication succeeded for `accessKeyId`, in `ms`. */
+  authenticatedAs(accessKeyId: string, ms: number): void {
+    this.accessKeyId = accessKeyId;
+    this.authenticated = true;
+    this.authMs = ms;
+  }
+
+  /** The S3 operation and what it addresses. */
+  classified(operation: string, bucket: string | undefined, key: string | undefined): void {
+    this.operation = operation;
+    this.bucket = bucket;
+    this.key = key;
+  }
+
+  /** The authorization decision (`undefined`: the root key, allowed everything), reached in `ms`. */
+  decided(decision: RequestDecision | undefined, ms: number): void {
+    const d = decision?.deciding?.decision;
+    this.decision = decision?.label ?? "Root";
+    this.decidingPolicy = d?.policy;
+    this.decidingVersion = d?.version;
+    this.decidingStatement = d?.statement;
+    this.failedCondition = d?.failedCondition;
+    this.authorizeMs = ms;
+    this.metrics.decisions.inc({ operation: this.operation, decision: this.decision });
+  }
+
   /** Whether the response has closed (see {@link closed}). */
   get isClosed(): boolean {
     return this.#closed;
@@ -80,6 +107,9 @@ export class Trace {
     );
     metrics.bytesReceived.inc(bytesIn);
     metrics.bytesSent.inc(bytesOut);
+    if (this.authMs !== undefined) {
+      metrics.stageDuration.observe({ stage: "authenticate" }, this.authMs / 1000);
+    }
     if (this.authorizeMs !== undefined) {
       metrics.stageDuration.observe({ stage: "authorize" }, this.authorizeMs / 1000);
     }

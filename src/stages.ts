@@ -1,0 +1,104 @@
+/**
+ * The pipeline's stages as it calls them: what each reads of the deployment, its timer, and what it records in
+ * the request's trace.
+ */
+import type { IncomingMessage } from "node:http";
+import type { ParsedRequest } from "./request.js";
+import {
+  authenticate,
+  type Authenticated,
+  type AuthOptions,
+  type AuthParams,
+  type HashPool,
+  type KeyLookup,
+} from "./authenticate/index.js";
+import type { ClassifyOptions, S3Request } from "./classify/index.js";
+import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
+import type { Forwarder } from "./forward/forwarder.js";
+import type { Metrics } from "./observe/metrics.js";
+import type { AccessLog, Logger } from "./observe/log.js";
+import type { Trace } from "./observe/trace.js";
+import type { IamApi } from "./iam/index.js";
+import { accessDenied } from "./write-error.js";
+
+export interface PipelineDeps {
+  readonly keys: KeyLookup;
+  readonly forwarder: Forwarder;
+  readonly auth: AuthOptions;
+  readonly classify: ClassifyOptions;
+  readonly metrics: Metrics;
+  readonly accessLog: AccessLog;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** The IAM API (credential scope service `iam`). */
+  readonly iam?: IamApi;
+  /** Notes a successful authentication of a non-root key (last-used tracking, in memory). */
+  readonly keyUsed?: (accessKeyId: string, service: string, region: string) => void;
+  /** The compiled policies attached to a key, for authorizing its S3 requests. */
+  readonly principalPolicies?: (accessKeyId: string) => readonly CompiledPolicy[];
+  /** The S3-backed store's bucket, closed to every key but the root key. */
+  readonly protectedBucket?: string | undefined;
+  /** ListBuckets answers only the buckets a key may access, instead of AccessDenied (opt-in). */
+  readonly listBucketsFilter?: boolean;
+  /** The organization id of principal ARNs in denial messages. */
+  readonly organizationId?: string;
+  /** Hashing threads for large bodies' SHA-256 and Content-MD5. */
+  readonly hashPool?: HashPool;
+}
+
+/** Verifies the signature (the "authenticate" stage, from the parse of the parameters `started` on). */
+export function authenticateStage(
+  deps: PipelineDeps,
+  parsed: ParsedRequest,
+  params: AuthParams | undefined,
+  trace: Trace,
+  started: number,
+  bodyHash?: string,
+): Authenticated {
+  const auth = authenticate(parsed, params, deps.keys, bodyHash);
+  trace.authenticatedAs(auth.principal.accessKeyId, performance.now() - started);
+  if (!auth.principal.isRoot)
+    deps.keyUsed?.(auth.principal.accessKeyId, auth.params.service, auth.params.region);
+  return auth;
+}
+
+export const authInfo = (auth: Authenticated) => ({
+  accessKeyId: auth.principal.accessKeyId,
+  authType: auth.params.authType,
+  service: auth.params.service,
+  signatureAgeMs: auth.params.signatureAgeMs,
+  contentSha256: auth.params.payloadHash ?? "",
+});
+
+/**
+ * Decides `s3` for the key (the root key is allowed everything: `undefined`), records the decision, and throws
+ * AccessDenied in AWS's words for a denial.
+ */
+export function authorizeStage(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  auth: Authenticated,
+  s3: S3Request,
+  trace: Trace,
+): RequestDecision | undefined {
+  const t0 = performance.now();
+  const id = auth.principal.accessKeyId;
+  const policies = auth.principal.isRoot ? undefined : (deps.principalPolicies?.(id) ?? []);
+  const decision =
+    policies === undefined
+      ? undefined
+      : decide(
+          policies,
+          {
+            checks: s3.checks,
+            context: s3.context,
+            checksPerObject:
+              s3.operation === "DeleteObjects" ? (s3.bypassGovernanceRetention ? 2 : 1) : undefined,
+            filterBuckets: s3.operation === "ListBuckets" && deps.listBucketsFilter === true,
+          },
+          { reservedBucket: deps.protectedBucket },
+        );
+  trace.decided(decision, performance.now() - t0);
+  if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);
+  return decision;
+}
