@@ -10,7 +10,7 @@ import {
   type Server,
 } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { Server as NetServer, type AddressInfo, type Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import type { Registry } from "prom-client";
 import type { Handler } from "../pipeline.js";
@@ -59,6 +59,23 @@ type TrackedSocket = Socket & { [CONNECTION]?: Connection };
 
 /** How long a new connection may stay silent during a drain before it is closed. */
 const SILENT_CONNECTION_MS = 1000;
+
+/**
+ * Ends, gracefully, every connection that has nothing to do: a keep-alive one between requests, and a new one
+ * that has stayed silent for {@link SILENT_CONNECTION_MS}. A connection stays open while a response on it is not
+ * closed, that is until the last of its bytes has been handed to the kernel.
+ *
+ * Node's `server.closeIdleConnections()` is not used: it destroys a connection whose response has ended but is
+ * still being written, which cuts a slow download short, and it leaves a silent new connection open.
+ */
+function endIdleConnections(state: DrainState): void {
+  const now = Date.now();
+  for (let conn = state.connections; conn !== undefined; conn = conn.next) {
+    if (conn.busy > 0) continue;
+    if (conn.served || (conn.socket.bytesRead === 0 && now - conn.openedAt >= SILENT_CONNECTION_MS))
+      conn.socket.end();
+  }
+}
 
 const DRAIN = new WeakMap<DataServer, DrainState>();
 
@@ -116,17 +133,6 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
     return conn;
   };
   server.on(opts.tls === undefined ? "connection" : "secureConnection", open);
-  // Node's own closeIdleConnections (which close() also calls) destroys a connection whose response has ended
-  // but is still buffered, cutting a slow download short, and a new connection whose request is on its way.
-  // Instead: end keep-alive connections between requests gracefully, and new ones only once they stay silent.
-  server.closeIdleConnections = () => {
-    const now = Date.now();
-    for (let conn = state.connections; conn !== undefined; conn = conn.next) {
-      if (conn.busy > 0) continue;
-      if (conn.served || (conn.socket.bytesRead === 0 && now - conn.openedAt >= SILENT_CONNECTION_MS))
-        conn.socket.end();
-    }
-  };
   // One `close` listener per response: the drain bookkeeping, then the handler's own (metrics, log, abort).
   const serve = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
     const socket = req.socket as Socket;
@@ -225,8 +231,8 @@ export function beginDrain(server: DataServer): void {
   const state = DRAIN.get(server);
   if (state === undefined || state.draining) return;
   state.draining = true;
-  server.closeIdleConnections();
-  state.sweep = setInterval(() => server.closeIdleConnections(), 250).unref();
+  endIdleConnections(state);
+  state.sweep = setInterval(() => endIdleConnections(state), 250).unref();
 }
 
 /** Responses not yet closed, over every open connection. */
@@ -246,14 +252,19 @@ export interface StopResult {
 /**
  * Stops accepting connections, lets in-flight requests finish for up to `drainMs`, then closes whatever is
  * left. Idle keep-alive connections are closed at once, busy ones as soon as their response is done.
+ *
+ * The listener is closed with `net.Server`'s `close()`, which leaves the open connections alone; `http.Server`'s
+ * first destroys those Node counts as idle (see {@link endIdleConnections}). Node's timer that enforces
+ * `headersTimeout` and `requestTimeout` thus runs on through the drain; once no connection is left,
+ * `http.Server`'s `close()`, which then has nothing to destroy, stops it (the timer would keep the server alive).
  */
 export async function stopServer(server: DataServer, drainMs: number): Promise<StopResult> {
   beginDrain(server);
   const state = DRAIN.get(server);
   const inFlight = responsesInFlight(state);
   let cut = 0;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+  if (state !== undefined) endIdleConnections(state);
   const timer = setTimeout(() => {
     cut = responsesInFlight(state);
     server.closeAllConnections();
@@ -261,5 +272,7 @@ export async function stopServer(server: DataServer, drainMs: number): Promise<S
   await closed;
   clearTimeout(timer);
   if (state?.sweep !== undefined) clearInterval(state.sweep);
+  // The listener is already closed: the callback is given ERR_SERVER_NOT_RUNNING, and `close` is emitted again.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   return { inFlight, cut };
 }
