@@ -16,7 +16,8 @@ import { HashPool, autoHashThreads } from "./authenticate/index.js";
 import { compileClassifyOptions } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
 import { createMetrics } from "./observe/metrics.js";
-import { createAccessLog, createLogger, type Logger } from "./observe/log.js";
+import type { DestinationStream } from "pino";
+import { createAccessLog, createLogger, type ServerLog } from "./observe/log.js";
 import { refusedEntry } from "./observe/trace.js";
 import { loadRootCredentials, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
@@ -26,7 +27,8 @@ export interface Gateway {
   readonly data: AddressInfo;
   readonly admin: AddressInfo;
   readonly root: RootCredentials;
-  readonly logger: Logger;
+  /** The server log; not closed by `close`, so that the stop can still be logged: its owner closes it last. */
+  readonly logger: ServerLog;
   /** The key/policy store replica, the data-path key cache and the IAM API. */
   readonly iam: Iam;
   /** True when the data plane serves HTTPS. */
@@ -45,6 +47,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** The clock (ms since the epoch); tests inject a skewed one. */
   readonly now?: () => number;
+  /** Where the server log's lines go: stderr when absent; tests read them here. */
+  readonly log?: DestinationStream;
 }
 
 /** The backend as the forwarder and the store reach it: the parsed URL, region and credentials. */
@@ -63,7 +67,17 @@ export function backendFromConfig(config: Config): Backend {
 
 /** Starts s3gate with a validated configuration. */
 export async function startGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, opts.log);
+  try {
+    return await start(config, opts, logger);
+  } catch (err) {
+    // What was logged on the way reaches stderr before the caller reports the failure and exits.
+    await logger.close();
+    throw err;
+  }
+}
+
+async function start(config: Config, opts: GatewayOptions, logger: ServerLog): Promise<Gateway> {
   const root = loadRootCredentials(config.dataDir, {
     accessKeyId: config.rootAccessKeyId,
     secretAccessKey: config.rootSecretAccessKey,

@@ -77,11 +77,13 @@ async function main(argv: string[]): Promise<void> {
     config: describeConfig(config),
   });
   announce(command, config, gateway);
+  // The server log is written asynchronously: every exit from here on first writes what it still holds.
+  const exit = (code: number): void => void gateway.logger.close().finally(() => process.exit(code));
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
       gateway.logger.log("warn", "s3gate exiting without draining (second signal)", { signal });
-      process.exit(1);
+      return exit(1);
     }
     stopping = true;
     gateway.drain();
@@ -95,11 +97,11 @@ async function main(argv: string[]): Promise<void> {
       .then(async (result) => {
         await closeDev?.();
         gateway.logger.log(result.cut > 0 ? "warn" : "info", "s3gate stopped", { ...result });
-        process.exit(0);
+        exit(0);
       })
       .catch((err: unknown) => {
         gateway.logger.log("error", "s3gate shutdown failed", { error: String(err) });
-        process.exit(1);
+        exit(1);
       });
   };
   process.on("SIGTERM", stop);
@@ -133,7 +135,7 @@ function announce(command: string, config: Config, gateway: Gateway): void {
         : "Root credentials:",
       `export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region}`,
     ];
-    process.stderr.write(lines.join("\n") + "\n");
+    gateway.logger.print(lines.join("\n") + "\n");
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Structured JSON logs: server events with levels on stderr, and one access line per request to stdout, a
- * file, or nowhere.
+ * file, or nowhere. Both are written asynchronously, with a bound on what is held for a destination that does
+ * not keep up.
  */
 import { openSync } from "node:fs";
 import { pino, type DestinationStream } from "pino";
@@ -11,12 +12,40 @@ export interface Logger {
   log(level: Level, msg: string, fields?: Record<string, unknown>): void;
 }
 
+/** The server log as `main.ts` holds it: it also prints for a person, and is closed last, before the exit. */
+export interface ServerLog extends Logger {
+  /** Writes `text` as it is, after the lines logged before it (the credentials `s3gate dev` prints). */
+  print(text: string): void;
+  /** Writes every line still held, then closes the destination; resolves when done. */
+  close(): Promise<void>;
+}
+
+/** The most bytes of server-log lines held for a stderr that does not keep up; lines past it are dropped. */
+export const SERVER_LOG_BUFFER_BYTES = 1024 * 1024;
+
+/** How long `close` waits for the held lines to be written before counting them as dropped. */
+const CLOSE_TIMEOUT_MS = 5000;
+
 /**
- * A JSON-lines logger at `minLevel` and above: `level`, `time` (ISO 8601), the fields, `msg`. It writes to
- * `process.stderr` (synchronous for files and pipes on Linux): server events are few, and the last ones before
- * an exit must not be lost.
+ * A JSON-lines logger at `minLevel` and above: `level`, `time` (ISO 8601), the fields, `msg`. A file descriptor
+ * (stderr by default) is written asynchronously, holding at most {@link SERVER_LOG_BUFFER_BYTES}; once lines have
+ * been dropped and the destination has caught up again, a `warn` line says how many (`lines`). A stream is
+ * written as it is.
  */
-export function createLogger(minLevel: Level, out: DestinationStream = process.stderr): Logger {
+export function createLogger(minLevel: Level, dest: number | DestinationStream = 2): ServerLog {
+  let dropped = 0;
+  const out: Output =
+    typeof dest === "number"
+      ? createOutput(dest, SERVER_LOG_BUFFER_BYTES, {
+          onDropped: (lines) => (dropped += lines),
+          onCaughtUp: () => {
+            if (dropped === 0) return;
+            const lines = dropped;
+            dropped = 0;
+            logger.warn({ lines }, "server log lines dropped");
+          },
+        })
+      : { write: (text) => void dest.write(text), close: () => Promise.resolve() };
   const logger = pino(
     {
       level: minLevel,
@@ -24,13 +53,15 @@ export function createLogger(minLevel: Level, out: DestinationStream = process.s
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    out,
+    { write: (line: string) => out.write(line) },
   );
   return {
     log(level, msg, fields) {
       if (fields === undefined) logger[level](msg);
       else logger[level](fields, msg);
     },
+    print: (text) => out.write(text),
+    close: () => out.close(),
   };
 }
 
@@ -77,23 +108,49 @@ export interface AccessLog {
 /** The most bytes of access lines held for a destination that does not keep up; lines past it are dropped. */
 export const ACCESS_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** How long `close` waits for the held lines to be written before counting them as dropped. */
-const CLOSE_TIMEOUT_MS = 5000;
-
 /**
  * The access log: `stdout`, `off`, or a file path (appended). Each entry is one `JSON.stringify` line, written
- * asynchronously; a destination that stalls or fails (stdout closed, disk full) makes lines be dropped rather
- * than memory grow, and every dropped line is reported to `onDropped`.
+ * asynchronously and within {@link ACCESS_LOG_BUFFER_BYTES} (see {@link createOutput}); every line lost is
+ * reported to `onDropped`.
  *
  * The lines are not written by a pino logger: its serializer writes lone surrogates unescaped, and an entry has
- * neither level nor message. They go through pino's destination, which holds what the file descriptor has not
- * taken yet, up to {@link ACCESS_LOG_BUFFER_BYTES}, and drops a line that would pass that bound.
+ * neither level nor message.
  */
 export function createAccessLog(where: string, onDropped: (lines: number) => void = () => {}): AccessLog {
   if (where === "off") return { enabled: false, write() {}, close: () => Promise.resolve() };
   // Opened here, so that a path that cannot be opened fails at boot.
   const fd = where === "stdout" ? 1 : openSync(where, "a", 0o640);
-  const dest = pino.destination({ dest: fd, sync: false, maxLength: ACCESS_LOG_BUFFER_BYTES });
+  const out = createOutput(fd, ACCESS_LOG_BUFFER_BYTES, { onDropped });
+  return {
+    enabled: true,
+    write: (entry) => out.write(JSON.stringify(entry) + "\n"),
+    close: () => out.close(),
+  };
+}
+
+/** Text written in order to a file descriptor, asynchronously and within a bound; see {@link createOutput}. */
+interface Output {
+  write(text: string): void;
+  /** Writes everything still held, then closes the destination; resolves when done. */
+  close(): Promise<void>;
+}
+
+interface OutputEvents {
+  /** Told of every line lost: dropped at the bound, written after `close`, or held when the destination failed. */
+  readonly onDropped: (lines: number) => void;
+  /** Told each time the destination has taken everything written to it. */
+  readonly onCaughtUp?: () => void;
+}
+
+/**
+ * Writes to `fd` through pino's destination, which holds what the file descriptor has not taken yet, up to
+ * `maxBytes`, and drops a line that would pass that bound: a destination that stalls or fails (a pipe nobody
+ * reads, stdout closed, disk full) makes lines be dropped rather than memory grow, and never blocks the caller.
+ * Each `write` is one line.
+ */
+function createOutput(fd: number, maxBytes: number, events: OutputEvents): Output {
+  const { onDropped, onCaughtUp } = events;
+  const dest = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
   // Lines accepted since the destination last had nothing left to write: counted as dropped if it fails for
   // good (an upper bound: some of them may have been written).
   let held = 0;
@@ -109,9 +166,10 @@ export function createAccessLog(where: string, onDropped: (lines: number) => voi
   });
   dest.on("drain", () => {
     held = 0;
+    onCaughtUp?.();
   });
   dest.on("error", (err: NodeJS.ErrnoException) => {
-    // A failed write is tried again with the next line; once stdout's reader is gone (EPIPE) nothing can be.
+    // A failed write is tried again with the next line; once the reader is gone (EPIPE) nothing can be.
     if (err.code !== "EPIPE" || broken) return;
     broken = true;
     lose();
@@ -133,14 +191,13 @@ export function createAccessLog(where: string, onDropped: (lines: number) => voi
       dest.end();
     });
   return {
-    enabled: true,
-    write(entry) {
+    write(text) {
       if (broken || closing !== undefined) {
         onDropped(1);
         return;
       }
       held++;
-      dest.write(JSON.stringify(entry) + "\n");
+      dest.write(text);
     },
     close() {
       closing ??= broken ? Promise.resolve() : end();

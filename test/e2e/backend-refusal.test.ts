@@ -22,14 +22,13 @@ beforeAll(async () => {
     ...backend.credentials,
     secretAccessKey: "not-the-backend-secret-0000000000000000000",
   };
-  gateway = await startGateway(gatewayConfig(backend.url, wrongSecret, dataDir));
-  // The gateway's logger writes JSON lines to stderr: read them from there.
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.includes("refuses s3gate")) logged.push(JSON.parse(text) as Record<string, unknown>);
-    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  gateway = await startGateway(gatewayConfig(backend.url, wrongSecret, dataDir), {
+    log: {
+      write: (line: string) => {
+        if (line.includes("refuses s3gate")) logged.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  });
 });
 
 afterAll(async () => {

@@ -328,6 +328,21 @@ describe("SIGTERM under load", () => {
     direct.destroy();
   });
 
+  it("exits 1 at a second signal without draining, its last log lines written", async () => {
+    const srv = await serve({ S3GATE_SHUTDOWN_DELAY_MS: "10000" });
+    srv.child.kill("SIGTERM");
+    for (let i = 0; i < 100 && !srv.logs().some((l) => l.msg === "s3gate draining"); i++) await sleep(20);
+    const t0 = Date.now();
+    srv.child.kill("SIGINT");
+    expect(await srv.exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(srv.logs().at(-1)).toMatchObject({
+      level: "warn",
+      msg: "s3gate exiting without draining (second signal)",
+      signal: "SIGINT",
+    });
+  });
+
   it("closes idle keep-alive connections at once, silent ones after a second, and tells keep-alive clients to close during the delay", async () => {
     const srv = await serve({ S3GATE_SHUTDOWN_DELAY_MS: "5000" });
     const direct = backendClient();

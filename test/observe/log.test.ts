@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, open, readFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, open, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,6 +8,7 @@ import {
   ACCESS_LOG_BUFFER_BYTES,
   createAccessLog,
   createLogger,
+  SERVER_LOG_BUFFER_BYTES,
   type AccessEntry,
 } from "../../src/observe/log.js";
 import { isoNow } from "../../src/observe/trace.js";
@@ -165,6 +166,74 @@ describe("createLogger", () => {
     for (const level of ["debug", "info", "warn", "error"] as const) logger.log(level, level);
     expect(lines.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(expected);
   });
+});
+
+describe("createLogger on a file descriptor", () => {
+  it("writes without waiting for close, in order with what it prints, and close() flushes every line", async () => {
+    const path = tempFile("server.log");
+    const logger = createLogger("info", openSync(path, "a"));
+    logger.log("info", "s3gate started", { version: "1.2.3" });
+    logger.print("Root credentials:\nexport A=B\n");
+    for (let i = 0; i < 100 && !readFileSync(path, "utf8").includes("export"); i++) await sleep(10);
+    expect(fileLines(path).map((l) => l.startsWith("{"))).toEqual([true, false, false]);
+    for (let i = 0; i < 2000; i++) logger.log("warn", "event", { i });
+    logger.log("info", "s3gate stopped", { inFlight: 0, cut: 0 });
+    await logger.close();
+    const lines = fileLines(path);
+    expect(lines.slice(1, 3)).toEqual(["Root credentials:", "export A=B"]);
+    const events = [lines[0]!, ...lines.slice(3)].map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.length).toBe(2002);
+    expect(events[0]).toMatchObject({ level: "info", msg: "s3gate started", version: "1.2.3" });
+    expect(events.slice(1, -1).map((e) => e.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(events.at(-1)).toMatchObject({ level: "info", msg: "s3gate stopped", inFlight: 0, cut: 0 });
+    // Closed: a later line is dropped, not thrown.
+    logger.log("error", "too late");
+    expect(fileLines(path).length).toBe(lines.length);
+  });
+
+  it.runIf(process.platform === "linux")(
+    "never blocks on a stalled stderr: holds a bounded amount, drops the rest, and says how many once it catches up",
+    async () => {
+      const fifo = tempFile("stderr.fifo");
+      execFileSync("mkfifo", [fifo]);
+      const reader = new Promise<number>((resolve, reject) =>
+        open(fifo, "r", (err, fd) => (err === null ? resolve(fd) : reject(err))),
+      );
+      const logger = createLogger("info", openSync(fifo, "w"));
+      const fd = await reader;
+      const total = 20_000;
+      const padding = "x".repeat(200);
+      const t0 = performance.now();
+      for (let i = 0; i < total; i += 1000) {
+        for (let j = i; j < i + 1000; j++) logger.log("info", "event", { i: j, padding });
+        await sleep(5);
+      }
+      // Nothing read yet, and every call returned at once.
+      expect(performance.now() - t0).toBeLessThan(5000);
+      const text = new Promise<string>((resolve, reject) => {
+        let received = "";
+        createReadStream("", { fd, encoding: "utf8" })
+          .on("data", (d) => (received += String(d)))
+          .on("end", () => resolve(received))
+          .on("error", reject);
+      });
+      // Once the reader has taken everything, the count of what was dropped is logged.
+      await sleep(200);
+      await logger.close();
+      const lines = (await text).split("\n");
+      expect(lines.pop()).toBe("");
+      const entries = lines.map((l) => JSON.parse(l) as { msg: string; i?: number; lines?: number });
+      const notice = entries.filter((e) => e.msg === "server log lines dropped");
+      expect(notice).toHaveLength(1);
+      expect(notice[0]).toMatchObject({ level: "warn" });
+      const events = entries.filter((e) => e.msg === "event");
+      expect(notice[0]!.lines).toBe(total - events.length);
+      expect(notice[0]!.lines).toBeGreaterThan(0);
+      // What was held is the bound, plus the pipe's own buffer; what arrived is whole and in order.
+      expect(events.length * (padding.length + 50)).toBeLessThan(SERVER_LOG_BUFFER_BYTES + 1024 * 1024);
+      expect(events.every((e, k) => k === 0 || e.i! > events[k - 1]!.i!)).toBe(true);
+    },
+  );
 });
 
 describe("createAccessLog", () => {
