@@ -12,7 +12,7 @@ import {
 } from "./http/server.js";
 import { loadTlsMaterial, watchTls } from "./http/tls.js";
 import { Forwarder } from "./forward/forwarder.js";
-import { HashPool, autoHashThreads } from "./authenticate/index.js";
+import { HashPool, autoHashThreads, readBody } from "./authenticate/index.js";
 import { compileClassifyOptions } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
 import { createMetrics } from "./observe/metrics.js";
@@ -21,7 +21,7 @@ import { createAccessLog, createLogger, type ServerLog } from "./observe/log.js"
 import { refusedEntry } from "./observe/trace.js";
 import { loadRootCredentials, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
-import { startIam, type Iam } from "./iam/index.js";
+import { serveBucketConfig, startIam, type Iam } from "./iam/index.js";
 
 export interface Gateway {
   readonly data: AddressInfo;
@@ -124,6 +124,22 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     iam: iam.api,
     keyUsed: (id, service, region) => iam.cache.recordUse(id, service, region),
     principalPolicies: (id) => iam.cache.principalPolicies(id),
+    bucketPolicy: (bucket) => iam.buckets.policy(bucket),
+    bucketConfig: (ctx, s3, payload) =>
+      serveBucketConfig(iam.buckets, {
+        operation: s3.operation,
+        bucket: s3.bucket!,
+        res: ctx.res,
+        readBody: (max) => readBody(payload, max),
+        bucketExists: () => forwarder.bucketExists(s3.bucket!),
+      }),
+    bucketDeleted: (bucket) =>
+      iam.buckets.forget(bucket).catch((err: unknown) =>
+        logger.log("warn", "a deleted bucket's policy could not be forgotten", {
+          bucket,
+          error: String(err),
+        }),
+      ),
     protectedBucket: config.store === "s3" ? config.storeBucket : undefined,
     organizationId: config.organizationId,
     listBucketsFilter: config.listBucketsFilter,
@@ -133,6 +149,7 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
       iamHosts: config.iamHosts,
       trustedProxies: config.trustedProxies,
       now: opts.now ?? Date.now,
+      organizationId: config.organizationId,
     }),
     metrics,
     accessLog,

@@ -40,6 +40,7 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly hashThreads: number | "auto";
   readonly listBucketsFilter: boolean;
+  readonly blockPublicAccess: "all" | "bucket";
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
   readonly tlsCertFile: string | undefined;
@@ -360,6 +361,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "false",
     parse: boolean,
     doc: "When `true`, a key without `s3:ListAllMyBuckets` gets a ListBuckets answer with only the buckets it may list, read or write; otherwise it gets AccessDenied.",
+  },
+  {
+    key: "blockPublicAccess",
+    env: "S3GATE_BLOCK_PUBLIC_ACCESS",
+    default: "all",
+    parse: oneOf("all", "bucket"),
+    doc: "`all`: Block Public Access is on for every bucket, with all four settings, whatever the bucket's own (a public bucket policy is refused; a public statement already stored applies only to the organization's keys), as AWS blocks public access on new buckets. `bucket`: each bucket's own settings (`put-public-access-block`) decide; a bucket without them blocks nothing.",
   },
   {
     key: "logLevel",

@@ -53,12 +53,19 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
         "The request contained trailing data that was not well-formed or did not conform to our published schema.",
     },
   ],
+  ["MalformedPolicy", { status: 400, message: "Policies must be valid JSON and the first byte must be '{'" }],
   ["MaxMessageLengthExceeded", { status: 400, message: "Your request was too big." }],
   [
     "MethodNotAllowed",
     { status: 405, message: "The specified method is not allowed against this resource." },
   ],
   ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
+  ["NoSuchBucket", { status: 404, message: "The specified bucket does not exist" }],
+  ["NoSuchBucketPolicy", { status: 404, message: "The bucket policy does not exist" }],
+  [
+    "NoSuchPublicAccessBlockConfiguration",
+    { status: 404, message: "The public access block configuration was not found" },
+  ],
   [
     "NotImplemented",
     { status: 501, message: "A header you provided implies functionality that is not implemented." },
@@ -97,11 +104,15 @@ export type S3ErrorCode =
   | "InvalidRequest"
   | "InvalidURI"
   | "KeyTooLongError"
+  | "MalformedPolicy"
   | "MalformedTrailerError"
   | "MalformedXML"
   | "MaxMessageLengthExceeded"
   | "MethodNotAllowed"
   | "MissingContentLength"
+  | "NoSuchBucket"
+  | "NoSuchBucketPolicy"
+  | "NoSuchPublicAccessBlockConfiguration"
   | "NotImplemented"
   | "RequestTimeTooSkewed"
   | "ServiceUnavailable"

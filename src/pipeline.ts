@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRequest, type ParsedRequest } from "./request.js";
-import { IamError } from "./errors.js";
-import { parseAuth, readBody, type AuthParams } from "./authenticate/index.js";
+import { IamError, S3Error } from "./errors.js";
+import { parseAuth, readBody, type AuthParams, type Payload } from "./authenticate/index.js";
 import {
   classify,
   withDeleteObjectsBody,
@@ -68,10 +68,18 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
     const params = parseAuth(parsed, parsed.receivedAt, deps.auth);
     iam = deps.iam !== undefined && params?.service === "iam";
     if (iam) return await serveIam(deps, req, res, parsed, params!, trace);
-    const auth = authenticateStage(deps, parsed, params, trace, started);
+    const auth = params === undefined ? undefined : authenticateStage(deps, parsed, params, trace, started);
     let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
     trace.classified(s3.operation, s3.bucket, s3.key);
-    const ctx: ForwardContext = { req, res, parsed, auth, trace, hashPool: deps.hashPool };
+    const ctx: ForwardContext = {
+      req,
+      res,
+      parsed,
+      auth,
+      trace,
+      hashPool: deps.hashPool,
+      bucketDeleted: deps.bucketDeleted,
+    };
     let decision = s3.bodyChecks === undefined ? authorizeStage(deps, req, auth, s3, trace) : undefined;
     const payload = openBody(ctx, s3, expectContinue);
     let xml: Buffer | undefined;
@@ -80,10 +88,23 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
       s3 = withDeleteObjectsBody(s3, xml);
       decision = authorizeStage(deps, req, auth, s3, trace);
     }
+    if (s3.servedByS3gate) return await serveLocally(deps, ctx, s3, payload);
     await forwardS3(deps.forwarder, ctx, s3, payload, decision, xml);
   } catch (err) {
     writeError(deps, req, res, trace, parsed, err, iam);
   }
+}
+
+/** A bucket's policy and Block Public Access settings are s3gate's own: answered from its store, never forwarded. */
+async function serveLocally(
+  deps: PipelineDeps,
+  ctx: ForwardContext,
+  s3: S3Request,
+  payload: Payload,
+): Promise<void> {
+  if (deps.bucketConfig === undefined)
+    throw new S3Error("NotImplemented", `${s3.operation} needs s3gate's store.`);
+  await deps.bucketConfig(ctx, s3, payload);
 }
 
 /** IAM clients sign the body's hash without sending it: the (bounded) form body is read before verifying. */

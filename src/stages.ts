@@ -11,6 +11,7 @@ import {
   type AuthParams,
   type HashPool,
   type KeyLookup,
+  type Payload,
 } from "./authenticate/index.js";
 import type { ClassifyOptions, S3Request } from "./classify/index.js";
 import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
@@ -20,6 +21,8 @@ import type { AccessLog, Logger } from "./observe/log.js";
 import type { Trace } from "./observe/trace.js";
 import type { IamApi } from "./iam/index.js";
 import { accessDenied } from "./write-error.js";
+import { S3Error } from "./errors.js";
+import type { ForwardContext } from "./forward/forward-s3.js";
 
 export interface PipelineDeps {
   readonly keys: KeyLookup;
@@ -36,6 +39,12 @@ export interface PipelineDeps {
   readonly keyUsed?: (accessKeyId: string, service: string, region: string) => void;
   /** The compiled policies attached to a key, for authorizing its S3 requests. */
   readonly principalPolicies?: (accessKeyId: string) => readonly CompiledPolicy[];
+  /** A bucket's policy, when it has one (it takes part in every check on the bucket and its objects). */
+  readonly bucketPolicy?: (bucket: string) => CompiledPolicy | undefined;
+  /** Answers the operations s3gate serves from its store (bucket policies, Block Public Access). */
+  readonly bucketConfig?: (ctx: ForwardContext, s3: S3Request, payload: Payload) => Promise<void>;
+  /** Told when the backend deleted a bucket: s3gate forgets its policy and settings. */
+  readonly bucketDeleted?: (bucket: string) => Promise<void>;
   /** The S3-backed store's bucket, closed to every key but the root key. */
   readonly protectedBucket?: string | undefined;
   /** ListBuckets answers only the buckets a key may access, instead of AccessDenied (opt-in). */
@@ -62,28 +71,39 @@ export function authenticateStage(
   return auth;
 }
 
-export const authInfo = (auth: Authenticated) => ({
-  accessKeyId: auth.principal.accessKeyId,
-  authType: auth.params.authType,
-  service: auth.params.service,
-  signatureAgeMs: auth.params.signatureAgeMs,
-  contentSha256: auth.params.payloadHash ?? "",
-});
+/** What classify needs of authentication; undefined for an anonymous request. */
+export const authInfo = (auth: Authenticated | undefined) =>
+  auth === undefined
+    ? undefined
+    : {
+        accessKeyId: auth.principal.accessKeyId,
+        authType: auth.params.authType,
+        service: auth.params.service,
+        signatureAgeMs: auth.params.signatureAgeMs,
+        contentSha256: auth.params.payloadHash ?? "",
+      };
 
 /**
- * Decides `s3` for the key (the root key is allowed everything: `undefined`), records the decision, and throws
+ * Decides `s3` for the key, or for an anonymous requester (`auth` undefined: only bucket policies can allow
+ * it, and never ListBuckets); the root key is allowed everything (`undefined`). Records the decision, and throws
  * AccessDenied in AWS's words for a denial.
  */
 export function authorizeStage(
   deps: PipelineDeps,
   req: IncomingMessage,
-  auth: Authenticated,
+  auth: Authenticated | undefined,
   s3: S3Request,
   trace: Trace,
 ): RequestDecision | undefined {
   const t0 = performance.now();
-  const id = auth.principal.accessKeyId;
-  const policies = auth.principal.isRoot ? undefined : (deps.principalPolicies?.(id) ?? []);
+  const id = auth?.principal.accessKeyId;
+  if (auth === undefined && s3.target === "service") throw new S3Error("AccessDenied");
+  const policies =
+    auth === undefined
+      ? []
+      : auth.principal.isRoot
+        ? undefined
+        : (deps.principalPolicies?.(auth.principal.accessKeyId) ?? []);
   const decision =
     policies === undefined
       ? undefined
@@ -96,7 +116,7 @@ export function authorizeStage(
               s3.operation === "DeleteObjects" ? (s3.bypassGovernanceRetention ? 2 : 1) : undefined,
             filterBuckets: s3.operation === "ListBuckets" && deps.listBucketsFilter === true,
           },
-          { reservedBucket: deps.protectedBucket },
+          { reservedBucket: deps.protectedBucket, bucketPolicy: deps.bucketPolicy },
         );
   trace.decided(decision, performance.now() - t0);
   if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);

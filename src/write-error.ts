@@ -29,10 +29,13 @@ export function accessDenied(
   deps: { readonly organizationId?: string | undefined },
   req: IncomingMessage,
   policies: readonly CompiledPolicy[],
-  accessKeyId: string,
+  accessKeyId: string | undefined,
   decision: RequestDecision,
 ): S3Error {
-  const arn = `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${accessKeyId}`;
+  const arn =
+    accessKeyId === undefined
+      ? undefined
+      : `arn:aws:iam::${deps.organizationId ?? "000000000000"}:user/${accessKeyId}`;
   const explain = req.headers[EXPLAIN_HEADER] === "true" && policies.some((p) => p.id === ADMIN_POLICY);
   const details = explain ? denialDetails(decision.deciding) : [];
   return new S3Error("AccessDenied", denialMessage(arn, decision.deciding), details);

@@ -223,6 +223,7 @@ describe("loadConfig", () => {
  * name. Every setting whose parser can refuse a value has a row here (checked below).
  */
 const BAD: readonly (readonly [env: string, value: string])[] = [
+  ["S3GATE_BLOCK_PUBLIC_ACCESS", "some"],
   // listen address
   ["S3GATE_LISTEN", "8080"],
   ["S3GATE_LISTEN", "0.0.0.0:080"],

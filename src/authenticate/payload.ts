@@ -16,6 +16,7 @@ import {
   EMPTY_SHA256,
   H_CONTENT_ENCODING,
   H_CONTENT_LENGTH,
+  H_CONTENT_SHA256,
   H_DECODED_CONTENT_LENGTH,
   H_SDK_CHECKSUM_ALGORITHM,
   H_TRAILER,
@@ -70,14 +71,20 @@ export interface PayloadOptions {
 const UNKNOWN_MODE =
   "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.";
 
-/** Wraps the body according to its payload mode. */
+/**
+ * Wraps the body according to its payload mode. `auth` is undefined for an anonymous request: its body is
+ * unsigned, checked against the hash its x-amz-content-sha256 claims, if any, and its Content-MD5 and checksums.
+ */
 export function requestPayload(
   req: IncomingMessage,
   parsed: ParsedRequest,
-  auth: PayloadAuth,
+  auth: PayloadAuth | undefined,
   opts: PayloadOptions,
 ): Payload {
-  const payloadHash = auth.params.payloadHash ?? "";
+  const payloadHash =
+    auth === undefined
+      ? (singleHeader(parsed, H_CONTENT_SHA256) ?? UNSIGNED_PAYLOAD)
+      : (auth.params.payloadHash ?? "");
   const contentLength = singleHeader(parsed, H_CONTENT_LENGTH);
   const hasBody =
     parsed.headers.has(H_TRANSFER_ENCODING) || (contentLength !== undefined && contentLength !== "0");
@@ -137,7 +144,7 @@ function hashSource(pool: HashPool | undefined, contentLength: string | undefine
 function streamingPayload(
   req: IncomingMessage,
   parsed: ParsedRequest,
-  auth: PayloadAuth,
+  auth: PayloadAuth | undefined,
   opts: PayloadOptions,
   mode: string,
   hasBody: boolean,
@@ -152,7 +159,10 @@ function streamingPayload(
   const signed = mode === STREAMING_PAYLOAD || mode === STREAMING_PAYLOAD_TRAILER;
   const withTrailer = mode === STREAMING_PAYLOAD_TRAILER || mode === STREAMING_UNSIGNED_PAYLOAD_TRAILER;
   if (!signed && !withTrailer) throw new S3Error("InvalidArgument", UNKNOWN_MODE);
-  if (auth.params.authType !== "REST-HEADER") {
+  if (auth === undefined && signed) {
+    throw new S3Error("AccessDenied", `${mode} needs a signed request; this one is anonymous.`);
+  }
+  if (auth !== undefined && auth.params.authType !== "REST-HEADER") {
     throw new S3Error(
       "InvalidRequest",
       `${mode} requires Authorization header authentication, not a presigned URL.`,
@@ -187,14 +197,15 @@ function streamingPayload(
   }
   if (!hasBody) throw new S3Error("IncompleteBody", "An aws-chunked body must end with its final chunk.");
   const decoder = new AwsChunkedDecoder({
-    signing: signed
-      ? {
-          key: auth.signature.key,
-          seedSignature: auth.signature.signature,
-          amzDate: auth.params.amzDate,
-          scope: auth.params.scope,
-        }
-      : undefined,
+    signing:
+      signed && auth !== undefined
+        ? {
+            key: auth.signature.key,
+            seedSignature: auth.signature.signature,
+            amzDate: auth.params.amzDate,
+            scope: auth.params.scope,
+          }
+        : undefined,
     trailer,
     decodedLength: Number(decoded),
     digests: new DigestSet(headerDigestChecks(parsed, opts.checksumHeaders, inlineHash, opts.hoisted)),

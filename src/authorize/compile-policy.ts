@@ -8,7 +8,14 @@ import { arnProblem } from "./arn.js";
 import { compileConditions } from "./conditions.js";
 import { isKnownConditionKey } from "./condition-keys.js";
 import { Glob, compileGlob } from "./glob.js";
-import type { CompiledPolicy, CompiledResource, CompiledStatement, PolicyProblem } from "./policy-model.js";
+import type {
+  CompiledPolicy,
+  CompiledPrincipal,
+  CompiledResource,
+  CompiledStatement,
+  PolicyProblem,
+} from "./policy-model.js";
+import { compilePrincipal, isPublicStatement, writtenConditions } from "./principal.js";
 import { StatementIndex } from "./statement-index.js";
 import {
   isJsonObject,
@@ -27,7 +34,20 @@ export interface CompileOptions extends JsonLimits {
   readonly version?: string;
   /** True for a known action or an action wildcard matching at least one (see `actionPredicate`). */
   readonly isKnownAction: (action: string) => boolean;
+  /** Compile a bucket policy: statements name principals, and resources lie inside the bucket. */
+  readonly bucketPolicy?: BucketPolicyOptions;
 }
+
+/** What a bucket policy is compiled against. */
+export interface BucketPolicyOptions {
+  readonly bucket: string;
+  readonly organizationId: string;
+  /** RestrictPublicBuckets: a public statement applies only to the organization's keys. */
+  readonly restrictPublic?: boolean;
+}
+
+/** AWS's limit on a bucket policy's size. https://docs.aws.amazon.com/AmazonS3/latest/userguide/BucketRestrictions.html */
+export const MAX_BUCKET_POLICY_BYTES = 20 * 1024;
 
 /** Either the compiled policy or every problem that prevents it, each with its JSON path. */
 export type CompileResult =
@@ -45,6 +65,13 @@ const EFFECTS = new Map([
 const TOP_LEVEL = new Set(["Version", "Id", "Statement"]);
 const STATEMENT = new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
 const PRINCIPAL = new Set(["Principal", "NotPrincipal"]);
+/** The organization's keys: what a restricted public statement still applies to. */
+const ORGANIZATION: CompiledPrincipal = Object.freeze({
+  not: false,
+  anyone: false,
+  account: true,
+  keys: new Set<string>(),
+});
 const ACTION = /^(?:\*|[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+)$/;
 const SID = /^[A-Za-z0-9]*$/;
 
@@ -77,10 +104,17 @@ function compileActions(
   return out;
 }
 
+/** Whether a bucket policy's resource lies inside its bucket: the bucket's ARN, or under it, spelled out. */
+function insideBucket(resource: string, bucket: string): boolean {
+  const arn = `arn:aws:s3:::${bucket}`;
+  return resource === arn || resource.startsWith(`${arn}/`);
+}
+
 function compileResources(
   value: JsonValue,
   path: string,
   variables: boolean,
+  bucket: string | undefined,
   problems: PolicyProblem[],
 ): CompiledResource[] {
   const out: CompiledResource[] = [];
@@ -88,6 +122,13 @@ function compileResources(
     const problem = arnProblem(resource);
     if (problem !== undefined) {
       problems.push({ path: at, message: `malformed ARN: ${problem}` });
+      continue;
+    }
+    if (bucket !== undefined && !insideBucket(resource, bucket)) {
+      problems.push({
+        path: at,
+        message: `Policy has invalid resource: "${resource}" is not in bucket ${bucket}`,
+      });
       continue;
     }
     const parsed = parseTemplate(resource, variables, isKnownConditionKey);
@@ -129,12 +170,14 @@ function statement(
     return undefined;
   }
   const before = problems.length;
+  const bucketPolicy = ctx.opts.bucketPolicy;
   for (const key of stmt.keys()) {
     if (PRINCIPAL.has(key)) {
-      problems.push({
-        path: `${path}.${key}`,
-        message: `${key} is not allowed in a policy attached to a key`,
-      });
+      if (bucketPolicy === undefined)
+        problems.push({
+          path: `${path}.${key}`,
+          message: `${key} is not allowed in a policy attached to a key`,
+        });
     } else if (!STATEMENT.has(key))
       problems.push({ path: `${path}.${key}`, message: `unknown element "${key}"` });
   }
@@ -160,22 +203,38 @@ function statement(
         resource[0],
         `${path}.${resource[1] ? "NotResource" : "Resource"}`,
         ctx.variables,
+        bucketPolicy?.bucket,
         problems,
       )
     : [];
   const condition = stmt.get("Condition");
   const conditions =
     condition === undefined ? [] : compileConditions(condition, `${path}.Condition`, ctx.variables, problems);
+  let principal: CompiledPrincipal | undefined;
+  if (bucketPolicy !== undefined) {
+    const named = pick(stmt, ["Principal", "NotPrincipal"], path, problems);
+    if (named !== undefined && named[1] && deny === false) {
+      problems.push({ path: `${path}.NotPrincipal`, message: "NotPrincipal is supported only with Deny" });
+    } else if (named !== undefined) {
+      const at = `${path}.${named[1] ? "NotPrincipal" : "Principal"}`;
+      principal = compilePrincipal(named[0], named[1], bucketPolicy.organizationId, at, problems);
+    }
+  }
   if (problems.length > before || deny === undefined || !action || !resource) return undefined;
+  const isPublic =
+    principal !== undefined && isPublicStatement(deny, principal, writtenConditions(condition));
+  if (isPublic && bucketPolicy?.restrictPublic === true) principal = ORGANIZATION;
   const label = typeof sid === "string" && sid !== "" ? sid : `Statement[${index}]`;
   const decision = Object.freeze({
     effect: deny ? ("ExplicitDeny" as const) : ("Allow" as const),
     policy: ctx.policy,
     ...(ctx.version === undefined ? {} : { version: ctx.version }),
     statement: label,
+    ...(bucketPolicy === undefined ? {} : { resourcePolicy: true as const }),
   });
   return {
     deny,
+    ...(principal === undefined ? {} : { principal, public: isPublic }),
     label,
     notAction: action[1],
     actions,
@@ -240,6 +299,8 @@ export function compilePolicy(text: string, opts: CompileOptions): CompileResult
   if (problems.length > 0) return { ok: false, problems };
   const policy: CompiledPolicy = {
     id: opts.id,
+    kind: opts.bucketPolicy === undefined ? "identity" : "resource",
+    isPublic: statements.some((st) => st.public === true),
     ...(opts.version === undefined ? {} : { version: opts.version }),
     language: language ?? "2012-10-17",
     ...(typeof id === "string" ? { policyId: id } : {}),

@@ -28,6 +28,23 @@ export interface DecideRequest {
 export interface DecideOptions {
   /** The S3-backed store's bucket: no key but the root key may touch it. */
   readonly reservedBucket?: string | undefined;
+  /** The bucket policy of a bucket, when it has one: it takes part in every check on the bucket or its objects. */
+  readonly bucketPolicy?: ((bucket: string) => CompiledPolicy | undefined) | undefined;
+}
+
+const S3_ARN = "arn:aws:s3:::";
+
+/** The policies that apply to a check: the key's, and the policy of the bucket the check's resource is in. */
+function policiesFor(
+  identity: readonly CompiledPolicy[],
+  check: Check,
+  opts: DecideOptions,
+): readonly CompiledPolicy[] {
+  if (opts.bucketPolicy === undefined || !check.resource.startsWith(S3_ARN)) return identity;
+  const slash = check.resource.indexOf("/", S3_ARN.length);
+  const bucket = check.resource.slice(S3_ARN.length, slash < 0 ? undefined : slash);
+  const policy = opts.bucketPolicy(bucket);
+  return policy === undefined ? identity : [...identity, policy];
 }
 
 export interface RequestDecision {
@@ -70,7 +87,7 @@ function decideChecks(
   }
   let last: CheckDecision | undefined;
   for (const check of checks) {
-    last = { check, decision: evaluate(policies, check, context) };
+    last = { check, decision: evaluate(policiesFor(policies, check, opts), check, context) };
     if (last.decision.effect !== "Allow") return { allowed: false, deciding: last };
   }
   return { allowed: last !== undefined, deciding: last };
@@ -116,22 +133,23 @@ function bucketChecks(bucket: string): Check[] {
 }
 
 /**
- * AWS's AccessDenied message for an identity-policy denial: it names the principal, action and resource and
- * says whether no policy allowed it or a policy denied it, without revealing any policy. S3 quotes the
- * resource; IAM does not.
+ * AWS's AccessDenied message: it names the principal, action and resource and says whether no policy allowed
+ * it or a policy (identity-based or the bucket's) denied it, without revealing any policy. S3 quotes the
+ * resource; IAM does not. An anonymous request gets S3's plain "Access Denied".
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
  */
 export function denialMessage(
-  principalArn: string,
+  principalArn: string | undefined,
   denied: CheckDecision | undefined,
   service: "s3" | "iam" = "s3",
 ): string {
-  if (denied === undefined) return "Access Denied";
+  if (denied === undefined || principalArn === undefined) return "Access Denied";
   const action = denied.check.actions[0] ?? `${service}:*`;
   const resource = service === "s3" ? `"${denied.check.resource}"` : denied.check.resource;
   const head = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource}`;
+  const kind = denied.decision.resourcePolicy === true ? "a resource-based" : "an identity-based";
   return denied.decision.effect === "ExplicitDeny"
-    ? `${head} with an explicit deny in an identity-based policy`
+    ? `${head} with an explicit deny in ${kind} policy`
     : `${head} because no identity-based policy allows the ${action} action`;
 }
 

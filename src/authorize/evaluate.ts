@@ -1,11 +1,13 @@
 /**
- * Decides a check against the policies attached to a key, as AWS evaluates identity policies: an explicit Deny
- * in any policy wins, otherwise any Allow, otherwise an implicit deny. Never throws; bad data denies.
+ * Decides a check against the policies that apply to it (the key's identity policies and the bucket's policy,
+ * whose statements apply only to the principals they name), as AWS evaluates them within one account: an
+ * explicit Deny in any policy wins, otherwise any Allow, otherwise an implicit deny. Never throws; bad data denies.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import type { Check, ConditionContext } from "../types.js";
 import { evaluateCondition, type Outcome } from "./conditions.js";
 import { Glob } from "./glob.js";
+import { principalApplies } from "./principal.js";
 import type { CompiledPolicy, CompiledResource, CompiledStatement, Decision } from "./policy-model.js";
 
 const IMPLICIT_DENY: Decision = Object.freeze({ effect: "ImplicitDeny" });
@@ -79,6 +81,7 @@ function decide(policies: readonly CompiledPolicy[], check: Check, context: Cond
   for (const policy of policies) {
     for (const st of policy.index.candidates(actions, resource)) {
       if (!st.deny && allow !== undefined) continue;
+      if (st.principal !== undefined && !principalApplies(st.principal, context)) continue;
       if (resourceMatches(st, resource, context) !== true) continue;
       const result = st.conditions.length === 0 ? ALL_MATCH : conditionsHold(st, context);
       if (st.deny) {

@@ -3,7 +3,14 @@
  * compiles in one walk: the compiled policy or every problem) → `evaluate` (one check) → `decide` (one request).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies.html
  */
-export { compilePolicy, actionPredicate, type CompileOptions, type CompileResult } from "./compile-policy.js";
+export {
+  compilePolicy,
+  actionPredicate,
+  MAX_BUCKET_POLICY_BYTES,
+  type BucketPolicyOptions,
+  type CompileOptions,
+  type CompileResult,
+} from "./compile-policy.js";
 export { evaluate } from "./evaluate.js";
 export {
   decide,
@@ -20,6 +27,7 @@ export { CONDITION_OPERATORS } from "./condition-operators.js";
 export { CONDITION_KEYS, CONDITION_KEY_PREFIXES, isKnownConditionKey } from "./condition-keys.js";
 export type {
   CompiledPolicy,
+  CompiledPrincipal,
   CompiledStatement,
   Decision,
   FailedCondition,

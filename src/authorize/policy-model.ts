@@ -42,9 +42,21 @@ export interface DecisionSource {
   readonly statement: string;
 }
 
+/** A bucket policy statement's Principal (or NotPrincipal): everyone, the organization's keys, or some keys. */
+export interface CompiledPrincipal {
+  readonly not: boolean;
+  readonly anyone: boolean;
+  readonly account: boolean;
+  readonly keys: ReadonlySet<string>;
+}
+
 /** One statement, compiled: lower-cased action globs, resource globs or templates, conditions. */
 export interface CompiledStatement {
   readonly deny: boolean;
+  /** A bucket policy statement's principal; identity policy statements have none (they apply to their key). */
+  readonly principal?: CompiledPrincipal;
+  /** A bucket policy statement that grants access to anyone (AWS's rule, see principal.ts). */
+  readonly public?: boolean;
   readonly label: string;
   readonly notAction: boolean;
   readonly actions: readonly Glob[];
@@ -58,6 +70,10 @@ export interface CompiledStatement {
 /** A policy compiled once when loaded; evaluation only reads it. */
 export interface CompiledPolicy {
   readonly id: string;
+  /** An identity policy (attached to a key) or a resource policy (a bucket's). */
+  readonly kind: "identity" | "resource";
+  /** A resource policy with a public statement. */
+  readonly isPublic: boolean;
   readonly version?: string;
   /** The policy language version: 2012-10-17 (variables) or 2008-10-17 (none). */
   readonly language: "2012-10-17" | "2008-10-17";
@@ -78,6 +94,8 @@ export interface FailedCondition {
 export interface Decision {
   readonly effect: "Allow" | "ExplicitDeny" | "ImplicitDeny";
   readonly policy?: string;
+  /** The deciding policy is a bucket policy. */
+  readonly resourcePolicy?: true;
   readonly version?: string;
   readonly statement?: string;
   readonly failedCondition?: FailedCondition;

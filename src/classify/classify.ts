@@ -31,6 +31,7 @@ export function compileClassifyOptions(settings: ClassifySettings): ClassifyOpti
     iamHosts: new Set(settings.iamHosts.map(hostName)),
     trustedProxies: settings.trustedProxies,
     now: settings.now,
+    organizationId: settings.organizationId ?? "000000000000",
   };
 }
 
@@ -51,7 +52,11 @@ function arn(bucket: string | undefined, key: string | undefined): string {
  * to a configured IAM host signed for another service is refused. Everything else must match exactly one
  * row of the operations table.
  */
-export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptions): S3Request | IamRequest {
+export function classify(
+  req: ParsedRequest,
+  auth: AuthInfo | undefined,
+  opts: ClassifyOptions,
+): S3Request | IamRequest {
   const host = hostName(req.host);
   const header = (name: string): string | undefined => {
     const values = req.headers.get(name);
@@ -62,11 +67,14 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
   const nowMs = opts.now();
   const peer = resolvePeer(req, opts.trustedProxies);
   let hoisted: ReadonlyMap<string, string> = new Map();
-  if (auth.service === "iam") return { kind: "iam", context: baseContext(peer, auth, nowMs, header) };
-  if (auth.service !== "s3" || opts.iamHosts.has(host)) {
+  const service = auth?.service ?? "s3";
+  if (service === "iam") {
+    return { kind: "iam", context: baseContext(peer, auth, opts.organizationId, nowMs, header) };
+  }
+  if (service !== "s3" || opts.iamHosts.has(host)) {
     throw new S3Error("InvalidRequest", "The request's host and credential scope service do not agree.");
   }
-  const query = sortQuery(req, auth.authType === "REST-QUERY-STRING");
+  const query = sortQuery(req, auth?.authType === "REST-QUERY-STRING");
   hoisted = query.hoisted;
   const has = (name: string): boolean => req.headers.has(name) || hoisted.has(name);
   const { target, bucket, key } = resolveAddress(req, host, opts.baseDomains);
@@ -102,7 +110,7 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
     });
   }
 
-  const context = baseContext(peer, auth, nowMs, header);
+  const context = baseContext(peer, auth, opts.organizationId, nowMs, header);
   addHeaderKeys(context, header);
   if (LIST_OPERATIONS.has(row.operation)) addListKeys(context, query.params);
   if (versionId !== undefined) context.set("s3:versionid", [versionId]);
@@ -119,6 +127,7 @@ export function classify(req: ParsedRequest, auth: AuthInfo, opts: ClassifyOptio
     copySource,
     checks,
     bodyChecks: row.bodyChecks,
+    servedByS3gate: row.servedByS3gate === true,
     bypassGovernanceRetention: bypass,
     context,
     forwardQuery: query.params,

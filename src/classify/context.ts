@@ -10,12 +10,34 @@ import { HEADER_CONDITION_KEYS } from "../headers.js";
 import type { QueryParam } from "../request.js";
 import type { Peer } from "./source-ip.js";
 
-/** What authentication established (a subset of `AuthInfo`). */
+/** What authentication established (a subset of `AuthInfo`); `undefined` for an anonymous request. */
 export interface ContextAuth {
   readonly accessKeyId: string;
   readonly authType: string;
   readonly signatureAgeMs: number;
   readonly contentSha256: string;
+}
+
+/** The principal keys: a key of the organization, or an anonymous requester (who has only aws:userid). */
+function addPrincipal(
+  ctx: Map<string, string[]>,
+  auth: ContextAuth | undefined,
+  organizationId: string,
+): void {
+  if (auth === undefined) {
+    ctx.set("aws:principaltype", ["Anonymous"]);
+    ctx.set("aws:userid", ["anonymous"]);
+    return;
+  }
+  ctx.set("aws:principaltype", ["User"]);
+  ctx.set("aws:principalaccount", [organizationId]);
+  ctx.set("aws:principalarn", [`arn:aws:iam::${organizationId}:user/${auth.accessKeyId}`]);
+  ctx.set("aws:username", [auth.accessKeyId]);
+  ctx.set("aws:userid", [auth.accessKeyId]);
+  ctx.set("s3:authtype", [auth.authType]);
+  ctx.set("s3:signatureversion", [ALGORITHM_SIGV4]);
+  ctx.set("s3:signatureage", [String(Math.max(0, Math.round(auth.signatureAgeMs)))]);
+  ctx.set("s3:x-amz-content-sha256", [auth.contentSha256]);
 }
 
 /**
@@ -31,7 +53,8 @@ export class RequestContext implements ReadonlyMap<string, readonly string[]> {
 
   constructor(
     private readonly peer: Peer,
-    private readonly auth: ContextAuth,
+    private readonly auth: ContextAuth | undefined,
+    private readonly organizationId: string,
     private readonly nowMs: number,
     private readonly userAgent: string | undefined,
     private readonly referer: string | undefined,
@@ -53,12 +76,7 @@ export class RequestContext implements ReadonlyMap<string, readonly string[]> {
     const second = Math.floor(this.nowMs / 1000);
     ctx.set("aws:currenttime", [new Date(second * 1000).toISOString().slice(0, 19) + "Z"]);
     ctx.set("aws:epochtime", [String(second)]);
-    ctx.set("aws:username", [auth.accessKeyId]);
-    ctx.set("aws:userid", [auth.accessKeyId]);
-    ctx.set("s3:authtype", [auth.authType]);
-    ctx.set("s3:signatureversion", [ALGORITHM_SIGV4]);
-    ctx.set("s3:signatureage", [String(Math.max(0, Math.round(auth.signatureAgeMs)))]);
-    ctx.set("s3:x-amz-content-sha256", [auth.contentSha256]);
+    addPrincipal(ctx, auth, this.organizationId);
     if (this.userAgent !== undefined) ctx.set("aws:useragent", [this.userAgent]);
     if (this.referer !== undefined) ctx.set("aws:referer", [this.referer]);
     for (const [key, values] of this.#added ?? []) ctx.set(key, values);
@@ -98,11 +116,12 @@ export class RequestContext implements ReadonlyMap<string, readonly string[]> {
 /** Global keys every request carries (S3 and IAM). The clock is read now, the map built when first read. */
 export function baseContext(
   peer: Peer,
-  auth: ContextAuth,
+  auth: ContextAuth | undefined,
+  organizationId: string,
   nowMs: number,
   header: (name: string) => string | undefined,
 ): RequestContext {
-  return new RequestContext(peer, auth, nowMs, header("user-agent"), header("referer"));
+  return new RequestContext(peer, auth, organizationId, nowMs, header("user-agent"), header("referer"));
 }
 
 /** Query parameters of the list operations that are condition keys. */

@@ -41,6 +41,8 @@ export interface OperationRow {
   readonly bodyChecks?: "DeleteObjects";
   /** Recognised but not served by s3gate: classify() answers NotImplemented with this reason. */
   readonly unsupported?: string;
+  /** Answered by s3gate from its own store, never forwarded (bucket policies, Block Public Access). */
+  readonly servedByS3gate?: true;
 }
 
 const RESPONSE_OVERRIDES = [
@@ -63,6 +65,9 @@ function row(
 ): OperationRow {
   return { operation, method, target, selector, actions, params: [], ...more };
 }
+
+/** Sub-resources s3gate keeps itself: a bucket policy at the backend would apply to s3gate's own backend user. */
+const SERVED_BY_S3GATE = new Set(["policy", "publicAccessBlock"]);
 
 /** Bucket configuration sub-resources with Get/Put/Delete rows: [sub-resource, noun, get action, put action, delete action]. */
 const CONFIG: ReadonlyArray<readonly [string, string, string, string, string | undefined]> = [
@@ -141,9 +146,10 @@ const ID_CONFIG: ReadonlyArray<readonly [string, string, string, string]> = [
 function configRows(): OperationRow[] {
   const rows: OperationRow[] = [];
   for (const [sub, noun, get, put, del] of CONFIG) {
-    rows.push(row(`Get${noun}`, "GET", "bucket", [sub], [get]));
-    rows.push(row(`Put${noun}`, "PUT", "bucket", [sub], [put]));
-    if (del !== undefined) rows.push(row(`Delete${noun}`, "DELETE", "bucket", [sub], [del]));
+    const more = SERVED_BY_S3GATE.has(sub) ? { servedByS3gate: true as const } : {};
+    rows.push(row(`Get${noun}`, "GET", "bucket", [sub], [get], more));
+    rows.push(row(`Put${noun}`, "PUT", "bucket", [sub], [put], more));
+    if (del !== undefined) rows.push(row(`Delete${noun}`, "DELETE", "bucket", [sub], [del], more));
   }
   for (const [sub, noun, get, put] of ID_CONFIG) {
     const config = `Bucket${noun}Configuration`;
@@ -188,7 +194,9 @@ export const OPERATIONS: readonly OperationRow[] = [
     bodyChecks: "DeleteObjects",
   }),
   row("GetBucketLocation", "GET", "bucket", ["location"], ["s3:GetBucketLocation"]),
-  row("GetBucketPolicyStatus", "GET", "bucket", ["policyStatus"], ["s3:GetBucketPolicyStatus"]),
+  row("GetBucketPolicyStatus", "GET", "bucket", ["policyStatus"], ["s3:GetBucketPolicyStatus"], {
+    servedByS3gate: true,
+  }),
   row("GetBucketLifecycleConfiguration", "GET", "bucket", ["lifecycle"], ["s3:GetLifecycleConfiguration"]),
   row("PutBucketLifecycleConfiguration", "PUT", "bucket", ["lifecycle"], ["s3:PutLifecycleConfiguration"]),
   row("DeleteBucketLifecycle", "DELETE", "bucket", ["lifecycle"], ["s3:PutLifecycleConfiguration"]),

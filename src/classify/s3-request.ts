@@ -29,6 +29,8 @@ export interface ClassifySettings {
   readonly trustedProxies: readonly Cidr[];
   /** The clock, injectable for tests (ms since the epoch). */
   readonly now: () => number;
+  /** The account part of principal ARNs (aws:PrincipalArn, aws:PrincipalAccount); default `000000000000`. */
+  readonly organizationId?: string;
 }
 
 /** The settings in the form classify() reads them (see compileClassifyOptions). */
@@ -39,6 +41,7 @@ export interface ClassifyOptions {
   readonly iamHosts: ReadonlySet<string>;
   readonly trustedProxies: readonly Cidr[];
   readonly now: () => number;
+  readonly organizationId: string;
 }
 
 /** A check, labelled with the operation whose permission it is (the request's own, or e.g. GetObject on a copy source). */
@@ -67,6 +70,8 @@ export interface S3Request {
   readonly checks: readonly S3Check[];
   /** Set when the checks depend on the request body (DeleteObjects: one check per key). */
   readonly bodyChecks: "DeleteObjects" | undefined;
+  /** The operation is answered by s3gate from its store (bucket policies, Block Public Access). */
+  readonly servedByS3gate: boolean;
   /** True when x-amz-bypass-governance-retention is present (its check is in `checks`, or added per key). */
   readonly bypassGovernanceRetention: boolean;
   readonly context: ConditionContext;

@@ -27,7 +27,10 @@ export interface ForwardContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly parsed: ParsedRequest;
-  readonly auth: Authenticated;
+  /** Undefined for an anonymous request (a bucket policy allowed it). */
+  readonly auth: Authenticated | undefined;
+  /** Forgets what s3gate keeps of a bucket the backend has deleted (its policy), before the answer is sent. */
+  readonly bucketDeleted?: ((bucket: string) => Promise<void>) | undefined;
   readonly trace: Trace;
   /** Hashing threads for large bodies' digests. */
   readonly hashPool?: HashPool | undefined;
@@ -74,6 +77,9 @@ export async function forwardS3(
     bodyLength = xml.length;
   } else if (decision?.visibleBucket !== undefined) {
     await listVisibleBuckets(forwarder, ctx, s3, decision.visibleBucket);
+    return;
+  } else if (s3.operation === "DeleteBucket" && ctx.bucketDeleted !== undefined && body === null) {
+    await deleteBucket(forwarder, ctx, s3, ctx.bucketDeleted);
     return;
   } else if (payload.checkBeforeForwarding) {
     // An empty upstream body could complete before the checks: read and check the request body first.
@@ -170,6 +176,25 @@ function answerWhole(
 const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;
 
 /** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
+/** DeleteBucket: once the backend has deleted the bucket, its policy is forgotten, then the answer goes out. */
+async function deleteBucket(
+  forwarder: Forwarder,
+  ctx: ForwardContext,
+  s3: S3Request,
+  forget: (bucket: string) => Promise<void>,
+): Promise<void> {
+  const up = buildUpstream(
+    forwarder.backend,
+    ctx.parsed,
+    s3,
+    { upstreamHash: EMPTY_SHA256, headerChanges: new Map() },
+    0,
+  );
+  const answer = await forwarder.fetch("DELETE", up.target, up.headers, null, MAX_DELETE_RESULT_BYTES);
+  if (answer.status < 300) await forget(s3.bucket!);
+  answerWhole(ctx, answer.status, answer.headers, answer.body);
+}
+
 async function listVisibleBuckets(
   forwarder: Forwarder,
   ctx: ForwardContext,

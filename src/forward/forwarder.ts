@@ -326,6 +326,14 @@ export class Forwarder {
     return { status: answer.statusCode, headers: out, body: Buffer.concat(chunks) };
   }
 
+  /** Whether the backend has a bucket: a signed HEAD, 404 meaning no (any other answer: the bucket exists). */
+  async bucketExists(bucket: string): Promise<boolean> {
+    const target = upstreamTarget(bucket, undefined, []);
+    const headers = signUpstream(this.backend, "HEAD", target, {}, EMPTY_SHA256, 0);
+    const answer = await this.fetch("HEAD", target.raw, headers, null, 0);
+    return answer.status !== 404;
+  }
+
   /**
    * Asks the backend a signed `GET /` (ListBuckets). `reachable` when it answers at all; `refusal` when it
    * refuses s3gate's credentials or signature (any other answer, AccessDenied included, means they work).

@@ -10,15 +10,20 @@ import { KeyCache } from "./cache.js";
 import { createReplica, loadOrCreateMasterKey, masterKeyFrom, type Replica } from "./store/index.js";
 
 export { readIamBody, type IamBody } from "./api/read-body.js";
+export { serveBucketConfig } from "./bucket-api.js";
+export { Buckets } from "./buckets.js";
 export { iamErrorResponse } from "./api/respond.js";
 export type { IamApi, IamCall } from "./api/handler.js";
 export { KeyCache } from "./cache.js";
 
 /** The running IAM side. */
+import { Buckets } from "./buckets.js";
 export interface Iam {
   readonly replica: Replica;
   readonly cache: KeyCache;
   readonly api: IamApi;
+  /** Bucket policies and Block Public Access settings. */
+  readonly buckets: Buckets;
   /** True once the store has loaded and is not older than the staleness limit. */
   ready(): boolean;
   close(): Promise<void>;
@@ -53,6 +58,11 @@ export async function startIam(
     now,
   );
   const cache = new KeyCache(replica, master, { now });
+  const buckets = new Buckets(replica, {
+    organizationId: config.organizationId,
+    blockPublicAccess: config.blockPublicAccess,
+    now,
+  });
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   const start = async (): Promise<void> => {
@@ -76,6 +86,7 @@ export async function startIam(
     replica,
     cache,
     api: createIamApi({ replica, cache, master, organizationId: config.organizationId, now }),
+    buckets,
     ready: () => replica.loaded && !replica.stale(),
     async close() {
       closed = true;

@@ -121,6 +121,9 @@ test("global keys: clock, identity, authentication", () => {
     "aws:securetransport": ["true"],
     "aws:currenttime": ["2026-01-02T03:04:05Z"],
     "aws:epochtime": [String(Math.floor(NOW / 1000))],
+    "aws:principaltype": ["User"],
+    "aws:principalaccount": ["000000000000"],
+    "aws:principalarn": ["arn:aws:iam::000000000000:user/AKIDEXAMPLE"],
     "aws:username": ["AKIDEXAMPLE"],
     "aws:userid": ["AKIDEXAMPLE"],
     "aws:useragent": ["aws-sdk-js/3"],
@@ -133,6 +136,22 @@ test("global keys: clock, identity, authentication", () => {
   for (const key of r.context.keys()) expect(key).toBe(key.toLowerCase());
 });
 
+test("an anonymous request: principal type Anonymous, aws:userid anonymous, no key or signature keys", () => {
+  const r = classify(request({ target: "/bkt/k" }), undefined, OPTS);
+  expect(r.kind).toBe("s3");
+  const context = Object.fromEntries(r.context);
+  expect(context["aws:principaltype"]).toEqual(["Anonymous"]);
+  expect(context["aws:userid"]).toEqual(["anonymous"]);
+  for (const key of [
+    "aws:username",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "s3:authtype",
+    "s3:signatureage",
+  ])
+    expect(context[key], key).toBeUndefined();
+});
+
 describe("RequestContext", () => {
   const ctx = (): RequestContext =>
     new RequestContext(
@@ -143,6 +162,7 @@ describe("RequestContext", () => {
         signatureAgeMs: 12.6,
         contentSha256: "UNSIGNED-PAYLOAD",
       },
+      "000000000000",
       Date.UTC(2026, 0, 2, 3, 4, 5, 678),
       undefined,
       "https://example.org/",
@@ -152,6 +172,9 @@ describe("RequestContext", () => {
     "aws:securetransport",
     "aws:currenttime",
     "aws:epochtime",
+    "aws:principaltype",
+    "aws:principalaccount",
+    "aws:principalarn",
     "aws:username",
     "aws:userid",
     "s3:authtype",

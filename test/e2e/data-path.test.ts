@@ -383,7 +383,7 @@ describe("hostile requests never reach the backend", () => {
     const id = res.headers["x-amz-request-id"] as string;
     expect(id).toMatch(/^[0-9A-F]{16}$/);
     expect(res.body).toBe(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Anonymous requests are not allowed; sign the request.</Message><Resource>/${BUCKET}/x</Resource><RequestId>${id}</RequestId></Error>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><Resource>/${BUCKET}/x</Resource><RequestId>${id}</RequestId></Error>`,
     );
   });
 });

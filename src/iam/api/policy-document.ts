@@ -3,16 +3,32 @@
  * path; a bad document is MalformedPolicyDocument naming every problem with its JSON path.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html#API_CreatePolicy_Errors
  */
-import { compilePolicy, type CompiledPolicy } from "../../authorize/index.js";
+import {
+  compilePolicy,
+  MAX_BUCKET_POLICY_BYTES,
+  type BucketPolicyOptions,
+  type CompiledPolicy,
+} from "../../authorize/index.js";
 import { IamError } from "../../errors.js";
 import { isKnownAction } from "../actions.js";
 
-/** Compiles a document or throws MalformedPolicyDocument listing its problems with their JSON paths. */
-export function compileDocument(document: string, id: string, version?: string): CompiledPolicy {
+/**
+ * Compiles a document (an identity policy, or with `bucketPolicy` a bucket's) or throws MalformedPolicyDocument
+ * listing its problems with their JSON paths.
+ */
+export function compileDocument(
+  document: string,
+  id: string,
+  version?: string,
+  bucketPolicy?: BucketPolicyOptions,
+): CompiledPolicy {
   const compiled = compilePolicy(document, {
     id,
     ...(version === undefined ? {} : { version }),
     isKnownAction,
+    ...(bucketPolicy === undefined
+      ? {}
+      : { bucketPolicy, maxBytes: MAX_BUCKET_POLICY_BYTES, maxChars: MAX_BUCKET_POLICY_BYTES }),
   });
   if (!compiled.ok) {
     const text = compiled.problems

@@ -1,7 +1,8 @@
 /**
  * Policy simulation, answered by the engine that guards the data path: every (action, resource) pair is
  * evaluated against the key's attached policies (SimulatePrincipalPolicy) or the given documents
- * (SimulateCustomPolicy), with the deciding policy and statement.
+ * (SimulateCustomPolicy), and with `ResourcePolicy` a bucket policy too (AWS's logic across both, the caller
+ * being the key, `CallerArn`, or an anonymous requester), with the deciding policy and statement.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
  */
@@ -33,19 +34,71 @@ function contextEntries(call: Call): Map<string, string[]> {
   return ctx;
 }
 
+const RESOURCE_POLICY_ID = "ResourcePolicy";
+const S3_ARN = "arn:aws:s3:::";
+
 function sourceType(policy: string): string {
   if (policy.startsWith("PolicyInputList.")) return "IAM Policy";
+  if (policy === RESOURCE_POLICY_ID) return "Resource Policy";
   return isManagedArn(policy) ? "aws-managed" : "user-managed";
 }
 
-function simulate(call: Call, policies: readonly CompiledPolicy[], context: Map<string, string[]>): Out {
+/** The bucket all `ResourceArns` lie in, which the `ResourcePolicy` is a policy of. */
+function resourceBucket(resources: readonly string[]): string {
+  const buckets = new Set(
+    resources.map((r) => (r.startsWith(S3_ARN) ? r.slice(S3_ARN.length).split("/")[0]! : "")),
+  );
+  const [bucket] = buckets;
+  if (buckets.size !== 1 || bucket === undefined || bucket === "")
+    throw new IamError(
+      "InvalidInput",
+      "With a ResourcePolicy, ResourceArns must name objects of one bucket.",
+    );
+  return bucket;
+}
+
+/** The `ResourcePolicy` parameter compiled as the policy of the resources' bucket, if given. */
+function resourcePolicy(call: Call): CompiledPolicy | undefined {
+  const doc = call.params.opt("ResourcePolicy");
+  if (doc === undefined) return undefined;
+  const bucket = resourceBucket(call.params.list("ResourceArns"));
+  return compileDocument(doc, RESOURCE_POLICY_ID, undefined, {
+    bucket,
+    organizationId: call.deps.organizationId,
+  });
+}
+
+/** The principal keys of a caller: a key of the organization, or an anonymous requester. */
+function callerContext(context: Map<string, string[]>, org: string, id: string | undefined): void {
+  const set = (key: string, value: string): void => {
+    if (!context.has(key)) context.set(key, [value]);
+  };
+  if (id === undefined) {
+    set("aws:principaltype", "Anonymous");
+    set("aws:userid", "anonymous");
+    return;
+  }
+  set("aws:principaltype", "User");
+  set("aws:principalaccount", org);
+  set("aws:principalarn", `arn:aws:iam::${org}:user/${id}`);
+  set("aws:username", id);
+  set("aws:userid", id);
+}
+
+function simulate(
+  call: Call,
+  policies: readonly CompiledPolicy[],
+  context: Map<string, string[]>,
+  bucketPolicy?: CompiledPolicy,
+): Out {
   const actions = call.params.list("ActionNames");
   if (actions.length === 0) call.params.req("ActionNames.member.1");
   const resources = call.params.list("ResourceArns");
   const results: { order: string; out: Out }[] = [];
   for (const action of actions) {
     for (const resource of resources.length === 0 ? ["*"] : resources) {
-      const d = evaluate(policies, { actions: [action], resource }, context);
+      const applying = bucketPolicy === undefined ? policies : [...policies, bucketPolicy];
+      const d = evaluate(applying, { actions: [action], resource }, context);
       const matched =
         d.policy === undefined || d.effect === "ImplicitDeny"
           ? []
@@ -90,12 +143,12 @@ export const SIMULATE_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string,
         const id = principalOf(call, call.params.req("PolicySourceArn"));
         requireKey(call.deps.replica.state, id);
         const context = contextEntries(call);
-        if (!context.has("aws:username")) context.set("aws:username", [id]);
-        if (!context.has("aws:userid")) context.set("aws:userid", [id]);
+        callerContext(context, call.deps.organizationId, id);
         return simulate(
           call,
           [...call.deps.cache.principalPolicies(id), ...inputPolicies(call, false)],
           context,
+          resourcePolicy(call),
         );
       },
     },
@@ -105,7 +158,17 @@ export const SIMULATE_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string,
     {
       resource: () => "*",
       run(call) {
-        return simulate(call, inputPolicies(call, true), contextEntries(call));
+        const bucketPolicy = resourcePolicy(call);
+        const context = contextEntries(call);
+        if (bucketPolicy !== undefined) {
+          const caller = call.params.opt("CallerArn");
+          callerContext(
+            context,
+            call.deps.organizationId,
+            caller === undefined ? undefined : principalOf(call, caller),
+          );
+        }
+        return simulate(call, inputPolicies(call, true), context, bucketPolicy);
       },
     },
   ],

@@ -14,6 +14,7 @@ import { S3Store, type S3Concurrency } from "./s3-store.js";
 export { Replica, StoreUnavailableError } from "./replica.js";
 export { Transaction } from "./transaction.js";
 export type { KeyData, PolicyData, PolicyVersionData, Tag, LastUsed, StoreState, Change } from "./model.js";
+export type { BucketData, PublicAccessBlock } from "./model.js";
 export { loadOrCreateMasterKey, masterKeyFrom, sealSecret, openSecret, type MasterKey } from "./crypto.js";
 
 /** Where the store lives and how replicas stay in step. */

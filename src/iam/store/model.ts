@@ -63,10 +63,32 @@ export interface PolicyData {
   readonly tags: readonly Tag[];
 }
 
-/** One change of one revision: a key or policy written whole, or removed (`value: null`). */
+/**
+ * A bucket's Block Public Access settings.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html
+ */
+export interface PublicAccessBlock {
+  readonly BlockPublicAcls: boolean;
+  readonly IgnorePublicAcls: boolean;
+  readonly BlockPublicPolicy: boolean;
+  readonly RestrictPublicBuckets: boolean;
+}
+
+/** What s3gate keeps of a bucket: its bucket policy and its Block Public Access settings, each optional. */
+export interface BucketData {
+  readonly name: string;
+  /** The bucket policy document, as given (validated when written). */
+  readonly policy?: string;
+  readonly publicAccessBlock?: PublicAccessBlock;
+  /** ms since the epoch */
+  readonly updatedAt: number;
+}
+
+/** One change of one revision: a key, policy or bucket record written whole, or removed (`value: null`). */
 export type Change =
   | { readonly kind: "key"; readonly id: string; readonly value: KeyData | null }
-  | { readonly kind: "policy"; readonly id: string; readonly value: PolicyData | null };
+  | { readonly kind: "policy"; readonly id: string; readonly value: PolicyData | null }
+  | { readonly kind: "bucket"; readonly id: string; readonly value: BucketData | null };
 
 /** What one store revision holds: its number, the master-key check value and the changes. */
 export interface RevisionRecord {
@@ -87,11 +109,14 @@ export interface SnapshotRecord {
   readonly keyCheck: string;
   readonly keys: readonly KeyData[];
   readonly policies: readonly PolicyData[];
+  /** Absent in snapshots written before bucket records existed. */
+  readonly buckets?: readonly BucketData[];
 }
 
-/** The in-memory state a replica holds: every key and policy by id. */
+/** The in-memory state a replica holds: every key, policy and bucket record by id. */
 export interface StoreState {
   readonly rev: number;
   readonly keys: ReadonlyMap<string, KeyData>;
   readonly policies: ReadonlyMap<string, PolicyData>;
+  readonly buckets: ReadonlyMap<string, BucketData>;
 }

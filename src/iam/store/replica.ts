@@ -7,7 +7,15 @@
 import type { Logger } from "../../observe/log.js";
 import { signRecord, verifyRecord, type MasterKey } from "./crypto.js";
 import type { LogBackend } from "./log-backend.js";
-import type { Change, KeyData, PolicyData, RevisionRecord, SnapshotRecord, StoreState } from "./model.js";
+import type {
+  BucketData,
+  Change,
+  KeyData,
+  PolicyData,
+  RevisionRecord,
+  SnapshotRecord,
+  StoreState,
+} from "./model.js";
 import { Transaction } from "./transaction.js";
 
 export interface ReplicaOptions {
@@ -33,6 +41,7 @@ class MutableState implements StoreState {
   rev = 0;
   keys = new Map<string, KeyData>();
   policies = new Map<string, PolicyData>();
+  buckets = new Map<string, BucketData>();
 }
 
 /** A replica of the store over one backend. */
@@ -91,6 +100,7 @@ export class Replica {
       state.rev = s.rev;
       for (const k of s.keys) state.keys.set(k.id, k);
       for (const p of s.policies) state.policies.set(p.arn, p);
+      for (const b of s.buckets ?? []) state.buckets.set(b.name, b);
     }
     for (const rev of await this.backend.listRecords(state.rev)) {
       if (rev !== state.rev + 1) break;
@@ -212,6 +222,7 @@ export class Replica {
       keyCheck: this.master.check,
       keys: [...s.keys.values()],
       policies: [...s.policies.values()],
+      buckets: [...s.buckets.values()],
     };
     await this.backend.writeSnapshot(s.rev, signRecord(this.master, JSON.stringify(snap)));
     // Keep the previous snapshot and everything after it: a replica loading it concurrently still finds its tail.
@@ -233,11 +244,10 @@ export class Replica {
 
 function apply(state: MutableState, changes: readonly Change[]): void {
   for (const c of changes) {
-    if (c.kind === "key") {
-      if (c.value === null) state.keys.delete(c.id);
-      else state.keys.set(c.id, c.value);
-    } else if (c.value === null) state.policies.delete(c.id);
-    else state.policies.set(c.id, c.value);
+    const map: Map<string, unknown> =
+      c.kind === "key" ? state.keys : c.kind === "policy" ? state.policies : state.buckets;
+    if (c.value === null) map.delete(c.id);
+    else map.set(c.id, c.value);
   }
   state.rev += 1;
 }

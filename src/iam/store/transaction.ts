@@ -3,12 +3,13 @@
  * one revision record. Mutation functions run against the newest state and are re-run on a conflict, so the
  * checks they make (entity exists, limits, conflicts) hold at the revision they commit at.
  */
-import type { Change, KeyData, PolicyData, StoreState } from "./model.js";
+import type { BucketData, Change, KeyData, PolicyData, StoreState } from "./model.js";
 
 /** The read/write view a mutation function receives. */
 export class Transaction {
   readonly #keys = new Map<string, KeyData | null>();
   readonly #policies = new Map<string, PolicyData | null>();
+  readonly #buckets = new Map<string, BucketData | null>();
 
   constructor(readonly base: StoreState) {}
 
@@ -20,6 +21,20 @@ export class Transaction {
   policy(arn: string): PolicyData | undefined {
     const own = this.#policies.get(arn);
     return own === undefined ? this.base.policies.get(arn) : (own ?? undefined);
+  }
+
+  bucket(name: string): BucketData | undefined {
+    const own = this.#buckets.get(name);
+    return own === undefined ? this.base.buckets.get(name) : (own ?? undefined);
+  }
+
+  /** Writes a bucket record, or removes it when it holds nothing any more. */
+  putBucket(b: BucketData): void {
+    this.#buckets.set(b.name, b.policy === undefined && b.publicAccessBlock === undefined ? null : b);
+  }
+
+  deleteBucket(name: string): void {
+    this.#buckets.set(name, null);
   }
 
   /** Every key, with this transaction's writes applied. */
@@ -49,6 +64,7 @@ export class Transaction {
     const out: Change[] = [];
     for (const [id, value] of this.#policies) out.push({ kind: "policy", id, value });
     for (const [id, value] of this.#keys) out.push({ kind: "key", id, value });
+    for (const [id, value] of this.#buckets) out.push({ kind: "bucket", id, value });
     return out;
   }
 }
