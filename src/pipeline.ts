@@ -69,6 +69,7 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
     iam = deps.iam !== undefined && params?.service === "iam";
     if (iam) return await serveIam(deps, req, res, parsed, params!, trace);
     const auth = params === undefined ? undefined : authenticateStage(deps, parsed, params, trace, started);
+    if (auth === undefined) trace.anonymous();
     let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
     trace.classified(s3.operation, s3.bucket, s3.key);
     const ctx: ForwardContext = {

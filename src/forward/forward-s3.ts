@@ -175,7 +175,18 @@ function answerWhole(
 /** DeleteResult of up to 1,000 keys with long keys and messages stays well below this. */
 const MAX_DELETE_RESULT_BYTES = 8 * 1024 * 1024;
 
-/** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
+/** Sends a request without a body and reads the backend's whole (small) answer, for s3gate to act on it first. */
+async function fetchWhole(forwarder: Forwarder, ctx: ForwardContext, s3: S3Request) {
+  const up = buildUpstream(
+    forwarder.backend,
+    ctx.parsed,
+    s3,
+    { upstreamHash: EMPTY_SHA256, headerChanges: new Map() },
+    0,
+  );
+  return forwarder.fetch(ctx.parsed.method, up.target, up.headers, null, MAX_DELETE_RESULT_BYTES);
+}
+
 /** DeleteBucket: once the backend has deleted the bucket, its policy is forgotten, then the answer goes out. */
 async function deleteBucket(
   forwarder: Forwarder,
@@ -183,38 +194,19 @@ async function deleteBucket(
   s3: S3Request,
   forget: (bucket: string) => Promise<void>,
 ): Promise<void> {
-  const up = buildUpstream(
-    forwarder.backend,
-    ctx.parsed,
-    s3,
-    { upstreamHash: EMPTY_SHA256, headerChanges: new Map() },
-    0,
-  );
-  const answer = await forwarder.fetch("DELETE", up.target, up.headers, null, MAX_DELETE_RESULT_BYTES);
+  const answer = await fetchWhole(forwarder, ctx, s3);
   if (answer.status < 300) await forget(s3.bucket!);
   answerWhole(ctx, answer.status, answer.headers, answer.body);
 }
 
+/** ListBuckets for a key that may not list all buckets: the backend's answer, keeping the visible buckets. */
 async function listVisibleBuckets(
   forwarder: Forwarder,
   ctx: ForwardContext,
   s3: S3Request,
   visible: (bucket: string) => boolean,
 ): Promise<void> {
-  const up = buildUpstream(
-    forwarder.backend,
-    ctx.parsed,
-    s3,
-    { upstreamHash: EMPTY_SHA256, headerChanges: new Map() },
-    0,
-  );
-  const answer = await forwarder.fetch(
-    ctx.parsed.method,
-    up.target,
-    up.headers,
-    null,
-    MAX_DELETE_RESULT_BYTES,
-  );
+  const answer = await fetchWhole(forwarder, ctx, s3);
   let body = answer.body;
   if (answer.status === 200) {
     body = Buffer.from(filterListBuckets(answer.body.toString("utf8"), visible));

@@ -54,6 +54,11 @@ export class Trace {
     this.authMs = ms;
   }
 
+  /** The request carries no credentials: its denials are authorization decisions, not failed authentication. */
+  anonymous(): void {
+    this.authenticated = true;
+  }
+
   /** The S3 operation and what it addresses. */
   classified(operation: string, bucket: string | undefined, key: string | undefined): void {
     this.operation = operation;
