@@ -125,6 +125,7 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     keyUsed: (id, service, region) => iam.cache.recordUse(id, service, region),
     principalPolicies: (id) => iam.cache.principalPolicies(id),
     bucketPolicy: (bucket) => iam.buckets.policy(bucket),
+    cors: (bucket) => iam.buckets.cors(bucket),
     bucketConfig: (ctx, s3, payload) =>
       serveBucketConfig(iam.buckets, {
         operation: s3.operation,

@@ -27,6 +27,14 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
       message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
     },
   ],
+  [
+    "CORSResponse",
+    {
+      status: 403,
+      message:
+        "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    },
+  ],
   ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
   [
     "InvalidAccessKeyId",
@@ -62,6 +70,7 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ["MissingContentLength", { status: 411, message: "You must provide the Content-Length HTTP header." }],
   ["NoSuchBucket", { status: 404, message: "The specified bucket does not exist" }],
   ["NoSuchBucketPolicy", { status: 404, message: "The bucket policy does not exist" }],
+  ["NoSuchCORSConfiguration", { status: 404, message: "The CORS configuration does not exist" }],
   [
     "NoSuchPublicAccessBlockConfiguration",
     { status: 404, message: "The public access block configuration was not found" },
@@ -95,6 +104,7 @@ export type S3ErrorCode =
   | "AuthorizationQueryParametersError"
   | "BadDigest"
   | "BadRequest"
+  | "CORSResponse"
   | "IncompleteBody"
   | "InternalError"
   | "InvalidAccessKeyId"
@@ -112,6 +122,7 @@ export type S3ErrorCode =
   | "MissingContentLength"
   | "NoSuchBucket"
   | "NoSuchBucketPolicy"
+  | "NoSuchCORSConfiguration"
   | "NoSuchPublicAccessBlockConfiguration"
   | "NotImplemented"
   | "RequestTimeTooSkewed"

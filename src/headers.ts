@@ -7,6 +7,9 @@
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys
  */
 import {
+  H_ACCESS_CONTROL_REQUEST_HEADERS,
+  H_ACCESS_CONTROL_REQUEST_METHOD,
+  H_ORIGIN,
   H_ACL,
   H_AMZ_DATE,
   H_AMZ_PREFIX,
@@ -256,6 +259,10 @@ const CONSUMED: ReadonlyArray<readonly [string, HeaderRow]> = [
   [H_SECURITY_TOKEN, { upstream: "consume" }],
   ["amz-sdk-invocation-id", { upstream: "consume" }],
   ["amz-sdk-request", { upstream: "consume" }],
+  // CORS: s3gate answers preflights and adds the CORS headers itself, from the bucket's rules in its store.
+  [H_ORIGIN, { upstream: "consume" }],
+  [H_ACCESS_CONTROL_REQUEST_METHOD, { upstream: "consume" }],
+  [H_ACCESS_CONTROL_REQUEST_HEADERS, { upstream: "consume" }],
 ];
 
 /** The table: every request header s3gate knows, by lower-case name. */

@@ -21,6 +21,7 @@ import type { AccessLog, Logger } from "./observe/log.js";
 import type { Trace } from "./observe/trace.js";
 import type { IamApi } from "./iam/index.js";
 import { accessDenied } from "./write-error.js";
+import type { CorsRule } from "./cors.js";
 import { S3Error } from "./errors.js";
 import type { ForwardContext } from "./forward/forward-s3.js";
 
@@ -43,6 +44,8 @@ export interface PipelineDeps {
   readonly bucketPolicy?: (bucket: string) => CompiledPolicy | undefined;
   /** Answers the operations s3gate serves from its store (bucket policies, Block Public Access). */
   readonly bucketConfig?: (ctx: ForwardContext, s3: S3Request, payload: Payload) => Promise<void>;
+  /** A bucket's CORS rules, when it has a configuration. */
+  readonly cors?: (bucket: string) => readonly CorsRule[] | undefined;
   /** Told when the backend deleted a bucket: s3gate forgets its policy and settings. */
   readonly bucketDeleted?: (bucket: string) => Promise<void>;
   /** The S3-backed store's bucket, closed to every key but the root key. */

@@ -24,6 +24,21 @@ import type {
   S3Request,
 } from "./s3-request.js";
 
+/**
+ * The bucket a request addresses (path style or virtual-hosted), without classifying it: what a CORS preflight
+ * and the CORS headers of any answer need. Undefined for the service, an IAM host or an address S3 would refuse.
+ */
+export function addressedBucket(req: ParsedRequest, opts: ClassifyOptions): string | undefined {
+  const host = hostName(req.host);
+  if (opts.iamHosts.has(host)) return undefined;
+  try {
+    return resolveAddress(req, host, opts.baseDomains).bucket;
+  } catch (err) {
+    if (err instanceof S3Error) return undefined;
+    throw err;
+  }
+}
+
 /** The settings compiled once, when s3gate starts. */
 export function compileClassifyOptions(settings: ClassifySettings): ClassifyOptions {
   return {

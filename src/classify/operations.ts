@@ -66,8 +66,11 @@ function row(
   return { operation, method, target, selector, actions, params: [], ...more };
 }
 
-/** Sub-resources s3gate keeps itself: a bucket policy at the backend would apply to s3gate's own backend user. */
-const SERVED_BY_S3GATE = new Set(["policy", "publicAccessBlock"]);
+/**
+ * Sub-resources s3gate keeps itself: a bucket policy at the backend would apply to s3gate's own backend user, and
+ * CORS preflights are answered before anything reaches the backend.
+ */
+const SERVED_BY_S3GATE = new Set(["policy", "publicAccessBlock", "cors"]);
 
 /** Bucket configuration sub-resources with Get/Put/Delete rows: [sub-resource, noun, get action, put action, delete action]. */
 const CONFIG: ReadonlyArray<readonly [string, string, string, string, string | undefined]> = [

@@ -155,7 +155,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     const out: (string | string[])[] = [H_REQUEST_ID, link.requestId];
     for (const name in headers) {
       const value = headers[name];
-      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      // CORS headers are s3gate's own (from the bucket's rules in its store), never the backend's.
+      if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith("access-control-")) continue;
       if (name === H_REQUEST_ID) out[1] = value;
       else out.push(name, value);
     }

@@ -1,7 +1,7 @@
 /**
  * The S3 operations s3gate answers itself from its store, never forwarding them: a bucket's policy
  * (Put/Get/DeleteBucketPolicy, GetBucketPolicyStatus) and its Block Public Access settings
- * (Put/Get/DeletePublicAccessBlock). They are authorized like every other operation before they get here.
+ * (Put/Get/DeletePublicAccessBlock) and its CORS configuration (Put/Get/DeleteBucketCors). They are authorized like every other operation before they get here.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutPublicAccessBlock.html
  */
@@ -10,6 +10,7 @@ import { S3Error } from "../errors.js";
 import { MAX_BUCKET_POLICY_BYTES } from "../authorize/index.js";
 import { child, escapeXml, parseXml, XmlError } from "../xml.js";
 import { BLOCK_ALL, type Buckets } from "./buckets.js";
+import { corsConfigurationXml, MAX_CORS_XML_BYTES, parseCorsConfiguration } from "../cors.js";
 import type { PublicAccessBlock } from "./store/index.js";
 
 const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -125,6 +126,20 @@ export async function serveBucketConfig(buckets: Buckets, r: BucketConfigRequest
       }
       return send(res, 200, publicAccessBlockXml(block), "application/xml");
     }
+    case "GetBucketCors": {
+      const rules = buckets.cors(bucket);
+      if (rules === undefined)
+        throw new S3Error("NoSuchCORSConfiguration", undefined, [["BucketName", bucket]]);
+      return send(res, 200, corsConfigurationXml(rules), "application/xml");
+    }
+    case "PutBucketCors": {
+      const body = await r.readBody(MAX_CORS_XML_BYTES);
+      await buckets.putCors(bucket, parseCorsConfiguration(body));
+      return send(res, 200);
+    }
+    case "DeleteBucketCors":
+      await buckets.deleteCors(bucket);
+      return send(res, 204);
     case "DeletePublicAccessBlock":
       await buckets.deletePublicAccessBlock(bucket);
       return send(res, 204);

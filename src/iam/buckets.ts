@@ -14,6 +14,7 @@ import {
 } from "../authorize/index.js";
 import { S3_ACTIONS } from "../classify/index.js";
 import type { BucketData, PublicAccessBlock, Replica } from "./store/index.js";
+import type { CorsRule } from "../cors.js";
 
 /** Bucket policies name S3 actions only. */
 const isS3Action = actionPredicate(S3_ACTIONS);
@@ -162,6 +163,26 @@ export class Buckets {
       const data = tx.bucket(bucket);
       if (data === undefined) return;
       const { publicAccessBlock: _dropped, ...rest } = data;
+      tx.putBucket({ ...rest, updatedAt: this.opts.now() });
+    });
+  }
+
+  /** The bucket's CORS rules, when it has a configuration. */
+  cors(bucket: string): readonly CorsRule[] | undefined {
+    return this.record(bucket)?.cors;
+  }
+
+  async putCors(bucket: string, rules: readonly CorsRule[]): Promise<void> {
+    await this.replica.commit((tx) => {
+      tx.putBucket({ ...(tx.bucket(bucket) ?? { name: bucket }), cors: rules, updatedAt: this.opts.now() });
+    });
+  }
+
+  async deleteCors(bucket: string): Promise<void> {
+    await this.replica.commit((tx) => {
+      const data = tx.bucket(bucket);
+      if (data === undefined) return;
+      const { cors: _dropped, ...rest } = data;
       tx.putBucket({ ...rest, updatedAt: this.opts.now() });
     });
   }

@@ -5,6 +5,8 @@
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
  */
 
+import type { CorsRule } from "../../cors.js";
+
 /** An AWS tag (`Key`, `Value`). https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html */
 export interface Tag {
   readonly Key: string;
@@ -74,9 +76,11 @@ export interface PublicAccessBlock {
   readonly RestrictPublicBuckets: boolean;
 }
 
-/** What s3gate keeps of a bucket: its bucket policy and its Block Public Access settings, each optional. */
+/** What s3gate keeps of a bucket: its bucket policy, Block Public Access settings and CORS rules, each optional. */
 export interface BucketData {
   readonly name: string;
+  /** The CORS rules (PutBucketCors), as read from the configuration. */
+  readonly cors?: readonly CorsRule[];
   /** The bucket policy document, as given (validated when written). */
   readonly policy?: string;
   readonly publicAccessBlock?: PublicAccessBlock;

@@ -30,7 +30,10 @@ export class Transaction {
 
   /** Writes a bucket record, or removes it when it holds nothing any more. */
   putBucket(b: BucketData): void {
-    this.#buckets.set(b.name, b.policy === undefined && b.publicAccessBlock === undefined ? null : b);
+    this.#buckets.set(
+      b.name,
+      b.policy === undefined && b.publicAccessBlock === undefined && b.cors === undefined ? null : b,
+    );
   }
 
   deleteBucket(name: string): void {
