@@ -16,6 +16,7 @@ const AGAINST_RGW = [
   "test/e2e/authorization.test.ts",
   "test/e2e/backend-conformance.test.ts",
   "test/e2e/backend-refusal.test.ts",
+  "test/e2e/browser.test.ts",
   "test/e2e/bucket-policy.test.ts",
   "test/e2e/cli-upload.test.ts",
   "test/e2e/clients.test.ts",
