@@ -140,12 +140,7 @@ export class Buckets {
   }
 
   async deletePolicy(bucket: string): Promise<void> {
-    await this.replica.commit((tx) => {
-      const data = tx.bucket(bucket);
-      if (data === undefined) return;
-      const { policy: _dropped, ...rest } = data;
-      tx.putBucket({ ...rest, updatedAt: this.opts.now() });
-    });
+    await this.#drop(bucket, "policy");
   }
 
   async putPublicAccessBlock(bucket: string, block: PublicAccessBlock): Promise<void> {
@@ -159,12 +154,7 @@ export class Buckets {
   }
 
   async deletePublicAccessBlock(bucket: string): Promise<void> {
-    await this.replica.commit((tx) => {
-      const data = tx.bucket(bucket);
-      if (data === undefined) return;
-      const { publicAccessBlock: _dropped, ...rest } = data;
-      tx.putBucket({ ...rest, updatedAt: this.opts.now() });
-    });
+    await this.#drop(bucket, "publicAccessBlock");
   }
 
   /** The bucket's CORS rules, when it has a configuration. */
@@ -179,10 +169,15 @@ export class Buckets {
   }
 
   async deleteCors(bucket: string): Promise<void> {
+    await this.#drop(bucket, "cors");
+  }
+
+  /** Removes one part of a bucket's record (the record goes when nothing is left in it). */
+  async #drop(bucket: string, field: "policy" | "publicAccessBlock" | "cors"): Promise<void> {
     await this.replica.commit((tx) => {
       const data = tx.bucket(bucket);
       if (data === undefined) return;
-      const { cors: _dropped, ...rest } = data;
+      const { [field]: _dropped, ...rest } = data;
       tx.putBucket({ ...rest, updatedAt: this.opts.now() });
     });
   }

@@ -25,11 +25,11 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { ROOT_KEY, startRig, type Rig } from "../helpers/backend.js";
+import { aws as runAws, hasAws } from "../helpers/aws-cli.js";
 import { code, iamClient, s3Client, type Creds } from "../iam/helpers.js";
 
 const ORG = "123456789012";
 const BUCKET = "public-data";
-const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 const hasCurl = spawnSync("curl", ["--version"], { encoding: "utf8" }).status === 0;
 if (!hasAws) console.warn("NOTICE: the aws CLI is not installed; its bucket-policy tests are skipped.");
 if (!hasCurl) console.warn("NOTICE: curl is not installed; its anonymous-access tests are skipped.");
@@ -40,18 +40,7 @@ let root: S3Client;
 let iam: IAMClient;
 let dir: string;
 
-const env = (): NodeJS.ProcessEnv => ({
-  ...process.env,
-  AWS_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_CONFIG_FILE: join(dir, "config"),
-  AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_MAX_ATTEMPTS: "1",
-});
-const aws = async (...args: string[]): Promise<string> =>
-  (await run("aws", [...args, "--endpoint-url", rig.endpoint], { env: env(), encoding: "utf8" })).stdout;
+const aws = (...args: string[]): Promise<string> => runAws(rig.endpoint, dir, ...args);
 /** The aws CLI's exit and error output, for a call expected to fail. */
 const awsFails = async (...args: string[]): Promise<string> => {
   try {

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
-import { s3Client, startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import { s3Client, startRig, type Rig } from "../helpers/backend.js";
+import { awsEnv } from "../helpers/aws-cli.js";
 
 const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 const hasBoto3 = spawnSync("python3", ["-c", "import boto3"], { encoding: "utf8" }).status === 0;
@@ -38,15 +39,7 @@ afterAll(async () => {
 });
 
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
-const env = (): NodeJS.ProcessEnv => ({
-  ...process.env,
-  AWS_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_CONFIG_FILE: join(dir, "config"),
-  AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
-  AWS_EC2_METADATA_DISABLED: "true",
-});
+const env = (): NodeJS.ProcessEnv => awsEnv(dir);
 const readBack = async (Key: string): Promise<Buffer> => {
   const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
   return Buffer.from(await got.Body!.transformToByteArray());

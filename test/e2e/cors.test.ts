@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ROOT_KEY, s3Client, startRig, type Rig } from "../helpers/backend.js";
+import { aws as runAws, hasAws } from "../helpers/aws-cli.js";
 
 const BUCKET = "web-assets";
 const APP = "https://app.example.com";
-const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 const hasCurl = spawnSync("curl", ["--version"], { encoding: "utf8" }).status === 0;
 if (!hasAws) console.warn("NOTICE: the aws CLI is not installed; its CORS tests are skipped.");
 if (!hasCurl) console.warn("NOTICE: curl is not installed; its CORS preflight tests are skipped.");
@@ -24,21 +24,7 @@ let rig: Rig;
 let root: S3Client;
 let dir: string;
 
-const aws = async (...args: string[]): Promise<string> =>
-  (
-    await run("aws", [...args, "--endpoint-url", rig.endpoint], {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-        AWS_DEFAULT_REGION: "us-east-1",
-        AWS_CONFIG_FILE: join(dir, "config"),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
-        AWS_EC2_METADATA_DISABLED: "true",
-      },
-    })
-  ).stdout;
+const aws = (...args: string[]): Promise<string> => runAws(rig.endpoint, dir, ...args);
 
 /** curl: status, lower-case response headers and body. */
 async function curl(
