@@ -4,18 +4,10 @@
  * closes. The only place the stages meet.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parseRequest, singleHeader, type ParsedRequest } from "./request.js";
-import {
-  H_ACCESS_CONTROL_REQUEST_HEADERS,
-  H_ACCESS_CONTROL_REQUEST_METHOD,
-  H_ORIGIN,
-  H_REQUEST_ID,
-} from "./constants.js";
-import { corsHeaders, matchCorsRule, requestedHeaders } from "./cors.js";
+import { parseRequest, type ParsedRequest } from "./request.js";
 import { IamError, S3Error } from "./errors.js";
 import { parseAuth, readBody, type AuthParams, type Payload } from "./authenticate/index.js";
 import {
-  addressedBucket,
   classify,
   withDeleteObjectsBody,
   MAX_DELETE_OBJECTS_BODY_BYTES,
@@ -26,7 +18,14 @@ import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
 import { readIamBody } from "./iam/index.js";
 import { writeError } from "./write-error.js";
-import { authInfo, authenticateStage, authorizeStage, type PipelineDeps } from "./stages.js";
+import {
+  addCorsHeaders,
+  authInfo,
+  authenticateStage,
+  authorizeStage,
+  servePreflight,
+  type PipelineDeps,
+} from "./stages.js";
 
 export type { PipelineDeps } from "./stages.js";
 
@@ -104,48 +103,6 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
   } catch (err) {
     writeError(deps, req, res, trace, parsed, err, iam);
   }
-}
-
-/**
- * A CORS preflight, answered from the bucket's CORS rules in s3gate's store as S3 answers it; nothing of it
- * reaches the backend, and one with a body is refused unread.
- */
-function servePreflight(
-  deps: PipelineDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  parsed: ParsedRequest,
-  trace: Trace,
-): void {
-  trace.anonymous();
-  trace.operation = "PreflightRequest";
-  const origin = singleHeader(parsed, H_ORIGIN);
-  const method = singleHeader(parsed, H_ACCESS_CONTROL_REQUEST_METHOD);
-  if (origin === undefined)
-    throw new S3Error("BadRequest", "Insufficient information. Origin request header needed.");
-  if (method === undefined) throw new S3Error("BadRequest", "Invalid Access-Control-Request-Method: null");
-  if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
-    throw new S3Error("InvalidRequest", "A CORS preflight request has no body.");
-  const bucket = addressedBucket(parsed, deps.classify);
-  trace.bucket = bucket;
-  const rules = bucket === undefined ? undefined : deps.cors?.(bucket);
-  if (rules === undefined) throw new S3Error("CORSResponse", "CORS is not enabled for this bucket.");
-  const requested = requestedHeaders(singleHeader(parsed, H_ACCESS_CONTROL_REQUEST_HEADERS));
-  const rule = matchCorsRule(rules, origin, method, requested);
-  if (rule === undefined) throw new S3Error("CORSResponse");
-  const headers = corsHeaders(rule, origin, { requestHeaders: requested });
-  res.writeHead(200, [...headers.flat(), H_REQUEST_ID, trace.requestId, "content-length", "0"]);
-  res.end();
-}
-
-/** A cross-origin request whose origin and method a rule of its bucket allows gets that rule's CORS headers. */
-function addCorsHeaders(deps: PipelineDeps, parsed: ParsedRequest, res: ServerResponse): void {
-  const origin = singleHeader(parsed, H_ORIGIN);
-  if (origin === undefined || deps.cors === undefined) return;
-  const bucket = addressedBucket(parsed, deps.classify);
-  const rules = bucket === undefined ? undefined : deps.cors(bucket);
-  const rule = rules === undefined ? undefined : matchCorsRule(rules, origin, parsed.method);
-  if (rule !== undefined) for (const [name, value] of corsHeaders(rule, origin)) res.setHeader(name, value);
 }
 
 /** A bucket's policy and Block Public Access settings are s3gate's own: answered from its store, never forwarded. */

@@ -1,9 +1,16 @@
 /**
  * The pipeline's stages as it calls them: what each reads of the deployment, its timer, and what it records in
- * the request's trace.
+ * the request's trace; and the CORS answers (a preflight, the headers of a cross-origin answer).
  */
-import type { IncomingMessage } from "node:http";
-import type { ParsedRequest } from "./request.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { singleHeader, type ParsedRequest } from "./request.js";
+import {
+  H_ACCESS_CONTROL_REQUEST_HEADERS,
+  H_ACCESS_CONTROL_REQUEST_METHOD,
+  H_ORIGIN,
+  H_REQUEST_ID,
+} from "./constants.js";
+import { corsHeaders, matchCorsRule, requestedHeaders } from "./cors.js";
 import {
   authenticate,
   type Authenticated,
@@ -13,7 +20,7 @@ import {
   type KeyLookup,
   type Payload,
 } from "./authenticate/index.js";
-import type { ClassifyOptions, S3Request } from "./classify/index.js";
+import { addressedBucket, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
 import type { Forwarder } from "./forward/forwarder.js";
 import type { Metrics } from "./observe/metrics.js";
@@ -124,4 +131,46 @@ export function authorizeStage(
   trace.decided(decision, performance.now() - t0);
   if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);
   return decision;
+}
+
+/**
+ * A CORS preflight, answered from the bucket's CORS rules in s3gate's store as S3 answers it; nothing of it
+ * reaches the backend, and one with a body is refused unread.
+ */
+export function servePreflight(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsed: ParsedRequest,
+  trace: Trace,
+): void {
+  trace.anonymous();
+  trace.operation = "PreflightRequest";
+  const origin = singleHeader(parsed, H_ORIGIN);
+  const method = singleHeader(parsed, H_ACCESS_CONTROL_REQUEST_METHOD);
+  if (origin === undefined)
+    throw new S3Error("BadRequest", "Insufficient information. Origin request header needed.");
+  if (method === undefined) throw new S3Error("BadRequest", "Invalid Access-Control-Request-Method: null");
+  if (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")
+    throw new S3Error("InvalidRequest", "A CORS preflight request has no body.");
+  const bucket = addressedBucket(parsed, deps.classify);
+  trace.bucket = bucket;
+  const rules = bucket === undefined ? undefined : deps.cors?.(bucket);
+  if (rules === undefined) throw new S3Error("CORSResponse", "CORS is not enabled for this bucket.");
+  const requested = requestedHeaders(singleHeader(parsed, H_ACCESS_CONTROL_REQUEST_HEADERS));
+  const rule = matchCorsRule(rules, origin, method, requested);
+  if (rule === undefined) throw new S3Error("CORSResponse");
+  const headers = corsHeaders(rule, origin, { requestHeaders: requested });
+  res.writeHead(200, [...headers.flat(), H_REQUEST_ID, trace.requestId, "content-length", "0"]);
+  res.end();
+}
+
+/** A cross-origin request whose origin and method a rule of its bucket allows gets that rule's CORS headers. */
+export function addCorsHeaders(deps: PipelineDeps, parsed: ParsedRequest, res: ServerResponse): void {
+  const origin = singleHeader(parsed, H_ORIGIN);
+  if (origin === undefined || deps.cors === undefined) return;
+  const bucket = addressedBucket(parsed, deps.classify);
+  const rules = bucket === undefined ? undefined : deps.cors(bucket);
+  const rule = rules === undefined ? undefined : matchCorsRule(rules, origin, parsed.method);
+  if (rule !== undefined) for (const [name, value] of corsHeaders(rule, origin)) res.setHeader(name, value);
 }
