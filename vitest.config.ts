@@ -29,6 +29,7 @@ const AGAINST_RGW = [
   "test/e2e/http-edges.test.ts",
   "test/e2e/iam.test.ts",
   "test/e2e/response-headers.test.ts",
+  "test/e2e/sigv2.test.ts",
   "test/e2e/rgw.test.ts",
   "test/e2e/store-replicas.test.ts",
   "test/e2e/streaming.test.ts",

@@ -13,7 +13,7 @@ import {
 import { loadTlsMaterial, watchTls } from "./http/tls.js";
 import { Forwarder } from "./forward/forwarder.js";
 import { HashPool, autoHashThreads, readBody } from "./authenticate/index.js";
-import { compileClassifyOptions } from "./classify/index.js";
+import { compileClassifyOptions, sigV2ResourcePath } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
 import { createMetrics } from "./observe/metrics.js";
 import type { DestinationStream } from "pino";
@@ -117,10 +117,20 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     });
   };
   const hashPool = new HashPool(config.hashThreads === "auto" ? autoHashThreads() : config.hashThreads);
+  const classifyOptions = compileClassifyOptions({
+    baseDomains: config.baseDomains,
+    iamHosts: config.iamHosts,
+    trustedProxies: config.trustedProxies,
+    now: opts.now ?? Date.now,
+    organizationId: config.organizationId,
+  });
   const handler = createPipeline({
     keys,
     forwarder,
-    auth: { services: new Set(["s3", "iam"]) },
+    auth: {
+      services: new Set(["s3", "iam"]),
+      sigV2: config.sigV2 ? { resourcePath: (req) => sigV2ResourcePath(req, classifyOptions) } : undefined,
+    },
     iam: iam.api,
     keyUsed: (id, service, region) => iam.cache.recordUse(id, service, region),
     principalPolicies: (id) => iam.cache.principalPolicies(id),
@@ -145,13 +155,7 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     organizationId: config.organizationId,
     listBucketsFilter: config.listBucketsFilter,
     hashPool,
-    classify: compileClassifyOptions({
-      baseDomains: config.baseDomains,
-      iamHosts: config.iamHosts,
-      trustedProxies: config.trustedProxies,
-      now: opts.now ?? Date.now,
-      organizationId: config.organizationId,
-    }),
+    classify: classifyOptions,
     metrics,
     accessLog,
     logger,

@@ -41,6 +41,7 @@ export interface Config {
   readonly hashThreads: number | "auto";
   readonly listBucketsFilter: boolean;
   readonly blockPublicAccess: "all" | "bucket";
+  readonly sigV2: boolean;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
   readonly tlsCertFile: string | undefined;
@@ -368,6 +369,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "all",
     parse: oneOf("all", "bucket"),
     doc: "`all`: Block Public Access is on for every bucket, with all four settings, whatever the bucket's own (a public bucket policy is refused; a public statement already stored applies only to the organization's keys), as AWS blocks public access on new buckets. `bucket`: each bucket's own settings (`put-public-access-block`) decide; a bucket without them blocks nothing.",
+  },
+  {
+    key: "sigV2",
+    env: "S3GATE_SIGV2",
+    default: "false",
+    parse: boolean,
+    doc: "When `true`, Signature Version 2 (`Authorization: AWS key:signature` and `?AWSAccessKeyId=…&Signature=…` URLs) is accepted for S3 requests; off by default, as AWS refuses it on buckets created since 2020: HMAC-SHA1 signs no query parameter but the sub-resources (s3gate then refuses any other).",
   },
   {
     key: "logLevel",

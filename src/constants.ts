@@ -58,6 +58,11 @@ export const Q_SECURITY_TOKEN = "X-Amz-Security-Token";
 export const Q_CONTENT_SHA256_SDK = "X-Amz-Content-Sha256";
 /** Prefix of the presigned-URL authentication parameters. */
 export const Q_AMZ_PREFIX = "X-Amz-";
+/** Signature Version 2's presigned-URL parameters, and its Authorization scheme. */
+export const Q_SIGV2_ACCESS_KEY_ID = "AWSAccessKeyId";
+export const Q_SIGV2_EXPIRES = "Expires";
+export const Q_SIGV2_SIGNATURE = "Signature";
+export const ALGORITHM_SIGV2 = "AWS";
 /** The SDKs hoist this header into presigned URLs (lower-case, as they send it). */
 export const Q_CONTENT_SHA256 = "x-amz-content-sha256";
 

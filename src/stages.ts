@@ -91,6 +91,7 @@ export const authInfo = (auth: Authenticated | undefined) =>
         service: auth.params.service,
         signatureAgeMs: auth.params.signatureAgeMs,
         contentSha256: auth.params.payloadHash ?? "",
+        signatureVersion: auth.params.signatureVersion,
       };
 
 /**

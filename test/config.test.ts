@@ -224,6 +224,7 @@ describe("loadConfig", () => {
  */
 const BAD: readonly (readonly [env: string, value: string])[] = [
   ["S3GATE_BLOCK_PUBLIC_ACCESS", "some"],
+  ["S3GATE_SIGV2", "maybe"],
   // listen address
   ["S3GATE_LISTEN", "8080"],
   ["S3GATE_LISTEN", "0.0.0.0:080"],

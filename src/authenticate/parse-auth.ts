@@ -8,6 +8,7 @@ import type { ParsedRequest } from "../request.js";
 import { singleHeader, singleQuery } from "../request.js";
 import { S3Error } from "../errors.js";
 import {
+  ALGORITHM_SIGV2,
   ALGORITHM_SIGV4,
   ALGORITHM_SIGV4A,
   H_AMZ_DATE,
@@ -25,9 +26,12 @@ import {
   Q_SECURITY_TOKEN,
   Q_SIGNATURE,
   Q_SIGNED_HEADERS,
+  Q_SIGV2_ACCESS_KEY_ID,
+  Q_SIGV2_SIGNATURE,
   SCOPE_TERMINATOR,
   UNSIGNED_PAYLOAD,
 } from "../constants.js";
+import { parseSigV2Header, parseSigV2Query, type SigV2Params } from "./sigv2.js";
 
 export interface AuthParams {
   readonly authType: "REST-HEADER" | "REST-QUERY-STRING";
@@ -49,11 +53,17 @@ export interface AuthParams {
   readonly payloadHash: string | undefined;
   /** Milliseconds from the signature's date to the request's arrival. */
   readonly signatureAgeMs: number;
+  /** `AWS4-HMAC-SHA256`, or `AWS` for Signature Version 2 (s3:signatureversion). */
+  readonly signatureVersion: string;
+  /** Signature Version 2: the string its HMAC-SHA1 signs. */
+  readonly stringToSignV2?: string;
 }
 
 export interface AuthOptions {
   /** Credential-scope services accepted (e.g. `s3`, `iam`). */
   readonly services: ReadonlySet<string>;
+  /** Accept Signature Version 2 (S3 only), signing the path this gives. */
+  readonly sigV2?: { readonly resourcePath: (req: ParsedRequest) => string } | undefined;
 }
 
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -73,11 +83,24 @@ export function parseAuth(req: ParsedRequest, now: number, opts: AuthOptions): A
   const header = singleHeader(req, H_AUTHORIZATION);
   const presigned = req.query.some(
     (p) =>
-      p.name === Q_ALGORITHM || p.name === Q_SIGNATURE || p.name === Q_CREDENTIAL || p.name === "Signature",
+      p.name === Q_ALGORITHM ||
+      p.name === Q_SIGNATURE ||
+      p.name === Q_CREDENTIAL ||
+      p.name === Q_SIGV2_SIGNATURE,
   );
   if (header !== undefined && presigned) throw new S3Error("InvalidArgument", ONE_MECHANISM);
   if (req.headers.has(H_SECURITY_TOKEN) || req.query.some((p) => p.name === Q_SECURITY_TOKEN)) {
     throw new S3Error("InvalidArgument", "Session tokens are not supported by this server.");
+  }
+  const sigV2 = opts.sigV2;
+  if (sigV2 !== undefined) {
+    if (header !== undefined && header.startsWith(`${ALGORITHM_SIGV2} `))
+      return v2Params(parseSigV2Header(req, header, now, sigV2.resourcePath(req)), now);
+    if (
+      header === undefined &&
+      req.query.some((p) => p.name === Q_SIGV2_SIGNATURE || p.name === Q_SIGV2_ACCESS_KEY_ID)
+    )
+      return v2Params(parseSigV2Query(req, now, sigV2.resourcePath(req)), now);
   }
   if (header !== undefined) return parseHeaderAuth(req, header, now, opts);
   if (presigned) return parseQueryAuth(req, now, opts);
@@ -168,7 +191,7 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
     }
     return v;
   };
-  if (req.query.some((p) => p.name === "Signature" || p.name === "AWSAccessKeyId"))
+  if (req.query.some((p) => p.name === Q_SIGV2_SIGNATURE || p.name === Q_SIGV2_ACCESS_KEY_ID))
     throw unsupportedAlgorithm("AWS");
   const algorithm = one(Q_ALGORITHM);
   if (algorithm !== ALGORITHM_SIGV4) {
@@ -216,6 +239,24 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
 }
 
 /** The parameters of either mechanism, in one object shape (fields listed: no spread on the hot path). */
+function v2Params(p: SigV2Params, now: number): AuthParams {
+  return {
+    authType: p.authType,
+    accessKeyId: p.accessKeyId,
+    date: "",
+    region: "",
+    service: "s3",
+    scope: "",
+    amzDate: "",
+    signedHeaders: [],
+    signature: p.signature,
+    payloadHash: p.payloadHash,
+    signatureAgeMs: p.authType === "REST-HEADER" ? Math.max(0, now - p.time) : 0,
+    signatureVersion: ALGORITHM_SIGV2,
+    stringToSignV2: p.stringToSign,
+  };
+}
+
 function authParams(
   authType: AuthParams["authType"],
   scope: Scope,
@@ -237,6 +278,7 @@ function authParams(
     signature,
     payloadHash,
     signatureAgeMs,
+    signatureVersion: ALGORITHM_SIGV4,
   };
 }
 

@@ -2,6 +2,7 @@ import type { ParsedRequest } from "../request.js";
 import { S3Error } from "../errors.js";
 import { Q_SIGNATURE } from "../constants.js";
 import type { AuthParams } from "./parse-auth.js";
+import { sigV2Matches } from "./sigv2.js";
 import { canonicalRequest, equalSignatures, hmacHex, signingKey, stringToSign } from "../sigv4/index.js";
 
 /** A secret that no key has: unknown keys are verified against it so both paths cost the same. */
@@ -26,6 +27,7 @@ export function verifySignature(
   secret: string | undefined,
   bodyHash?: string,
 ): VerifiedSignature {
+  if (params.stringToSignV2 !== undefined) return verifySigV2(params, params.stringToSignV2, secret);
   const payloadHash = params.payloadHash ?? bodyHash;
   if (payloadHash === undefined) throw new S3Error("InternalError");
   const omit = params.authType === "REST-QUERY-STRING" ? Q_SIGNATURE : undefined;
@@ -46,4 +48,21 @@ export function verifySignature(
     ]);
   }
   return { key, signature: params.signature };
+}
+
+/** Signature Version 2: the HMAC-SHA1 of its string to sign, the same errors as SigV4's. */
+function verifySigV2(params: AuthParams, toSign: string, secret: string | undefined): VerifiedSignature {
+  const equal = sigV2Matches(secret ?? DUMMY_SECRET, toSign, params.signature);
+  if (secret === undefined) {
+    throw new S3Error("InvalidAccessKeyId", undefined, [["AWSAccessKeyId", params.accessKeyId]]);
+  }
+  if (!equal) {
+    throw new S3Error("SignatureDoesNotMatch", undefined, [
+      ["AWSAccessKeyId", params.accessKeyId],
+      ["StringToSign", toSign],
+      ["SignatureProvided", params.signature],
+    ]);
+  }
+  // No chunk signatures chain from a SigV2 signature (streaming payloads need SigV4).
+  return { key: Buffer.alloc(0), signature: params.signature };
 }

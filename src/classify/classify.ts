@@ -6,7 +6,7 @@
 import { S3Error } from "../errors.js";
 import { H_BYPASS_GOVERNANCE_RETENTION, H_COPY_SOURCE } from "../constants.js";
 import type { ParsedRequest } from "../request.js";
-import { compileBaseDomains, hostName, resolveAddress } from "./addressing.js";
+import { compileBaseDomains, hostName, resolveAddress, virtualHostBucket } from "./addressing.js";
 import { parseCopySource, type CopySource } from "./copy-source.js";
 import { addHeaderKeys, addListKeys, baseContext } from "./context.js";
 import { deleteObjectsChecks, parseDeleteObjects } from "./delete-objects.js";
@@ -37,6 +37,15 @@ export function addressedBucket(req: ParsedRequest, opts: ClassifyOptions): stri
     if (err instanceof S3Error) return undefined;
     throw err;
   }
+}
+
+/**
+ * The path SigV2 signs: the path as sent, after `/<bucket>` when the bucket is named by a virtual-hosted Host.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#ConstructingTheCanonicalizedResourceElement
+ */
+export function sigV2ResourcePath(req: ParsedRequest, opts: ClassifyOptions): string {
+  const bucket = virtualHostBucket(hostName(req.host), opts.baseDomains);
+  return bucket === undefined ? req.rawPath : `/${bucket}${req.rawPath}`;
 }
 
 /** The settings compiled once, when s3gate starts. */

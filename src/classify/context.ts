@@ -16,6 +16,7 @@ export interface ContextAuth {
   readonly authType: string;
   readonly signatureAgeMs: number;
   readonly contentSha256: string;
+  readonly signatureVersion?: string;
 }
 
 /** The principal keys: a key of the organization, or an anonymous requester (who has only aws:userid). */
@@ -35,7 +36,7 @@ function addPrincipal(
   ctx.set("aws:username", [auth.accessKeyId]);
   ctx.set("aws:userid", [auth.accessKeyId]);
   ctx.set("s3:authtype", [auth.authType]);
-  ctx.set("s3:signatureversion", [ALGORITHM_SIGV4]);
+  ctx.set("s3:signatureversion", [auth.signatureVersion ?? ALGORITHM_SIGV4]);
   ctx.set("s3:signatureage", [String(Math.max(0, Math.round(auth.signatureAgeMs)))]);
   ctx.set("s3:x-amz-content-sha256", [auth.contentSha256]);
 }

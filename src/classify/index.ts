@@ -3,7 +3,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html
  */
 export type * from "./s3-request.js";
-export { addressedBucket, classify, compileClassifyOptions, withDeleteObjectsBody } from "./classify.js";
+export {
+  addressedBucket,
+  classify,
+  compileClassifyOptions,
+  sigV2ResourcePath,
+  withDeleteObjectsBody,
+} from "./classify.js";
 export {
   deleteObjectsChecks,
   parseDeleteObjects,

@@ -14,6 +14,9 @@ import {
   Q_SIGNATURE,
   Q_SIGNED_HEADERS,
   Q_CONTENT_SHA256_SDK,
+  Q_SIGV2_ACCESS_KEY_ID,
+  Q_SIGV2_EXPIRES,
+  Q_SIGV2_SIGNATURE,
   H_AMZ_PREFIX,
 } from "../constants.js";
 import { isHoistable } from "../headers.js";
@@ -29,6 +32,10 @@ export const AUTH_QUERY_PARAMS: ReadonlySet<string> = new Set([
   Q_SECURITY_TOKEN,
   // Covered by the signature, and means the same as the header.
   Q_CONTENT_SHA256_SDK,
+  // Signature Version 2's, when it is on.
+  Q_SIGV2_ACCESS_KEY_ID,
+  Q_SIGV2_EXPIRES,
+  Q_SIGV2_SIGNATURE,
 ]);
 
 const NO_HOISTED: ReadonlyMap<string, string> = new Map();

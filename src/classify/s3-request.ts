@@ -16,6 +16,8 @@ export interface AuthInfo {
   readonly signatureAgeMs: number;
   /** The x-amz-content-sha256 value the request was signed with. */
   readonly contentSha256: string;
+  /** `AWS4-HMAC-SHA256`, or `AWS` for Signature Version 2 (s3:signatureversion); SigV4 when absent. */
+  readonly signatureVersion?: string;
 }
 
 /** Addressing, IAM hosts, trusted proxies and the clock. */

@@ -17,5 +17,6 @@ export function authParams(
     signature: "a".repeat(64),
     payloadHash,
     signatureAgeMs: 0,
+    signatureVersion: "AWS4-HMAC-SHA256",
   };
 }

@@ -96,6 +96,7 @@ export function authenticate(req: ParsedRequest, credentials: Credentials): stri
     signature,
     payloadHash,
     signatureAgeMs: req.receivedAt - time,
+    signatureVersion: ALGORITHM_SIGV4,
   };
   verifySignature(
     req,
