@@ -8,6 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.js";
+import { RESPONSE_OVERRIDES } from "../classify/operations.js";
 import { singleHeader, type ParsedRequest } from "../request.js";
 import {
   H_AMZ_DATE,
@@ -46,12 +47,7 @@ const SUB_RESOURCES = new Set([
   "publicAccessBlock",
   "replication",
   "requestPayment",
-  "response-cache-control",
-  "response-content-disposition",
-  "response-content-encoding",
-  "response-content-language",
-  "response-content-type",
-  "response-expires",
+  ...RESPONSE_OVERRIDES,
   "restore",
   "retention",
   "select",

@@ -36,6 +36,18 @@ export function verifySignature(
   const key = signingKey(secret ?? DUMMY_SECRET, params.date, params.region, params.service);
   // parseAuth checked the signature is 64 lower-case hex digits, as hmacHex answers.
   const equal = equalSignatures(hmacHex(key, toSign), params.signature);
+  refuseUnlessVerified(params, secret, equal, toSign, [["CanonicalRequest", canonical]]);
+  return { key, signature: params.signature };
+}
+
+/** InvalidAccessKeyId for an unknown key, SignatureDoesNotMatch (with what was signed) for a wrong signature. */
+function refuseUnlessVerified(
+  params: AuthParams,
+  secret: string | undefined,
+  equal: boolean,
+  toSign: string,
+  more: [string, string][] = [],
+): void {
   if (secret === undefined) {
     throw new S3Error("InvalidAccessKeyId", undefined, [["AWSAccessKeyId", params.accessKeyId]]);
   }
@@ -44,25 +56,19 @@ export function verifySignature(
       ["AWSAccessKeyId", params.accessKeyId],
       ["StringToSign", toSign],
       ["SignatureProvided", params.signature],
-      ["CanonicalRequest", canonical],
+      ...more,
     ]);
   }
-  return { key, signature: params.signature };
 }
 
 /** Signature Version 2: the HMAC-SHA1 of its string to sign, the same errors as SigV4's. */
 function verifySigV2(params: AuthParams, toSign: string, secret: string | undefined): VerifiedSignature {
-  const equal = sigV2Matches(secret ?? DUMMY_SECRET, toSign, params.signature);
-  if (secret === undefined) {
-    throw new S3Error("InvalidAccessKeyId", undefined, [["AWSAccessKeyId", params.accessKeyId]]);
-  }
-  if (!equal) {
-    throw new S3Error("SignatureDoesNotMatch", undefined, [
-      ["AWSAccessKeyId", params.accessKeyId],
-      ["StringToSign", toSign],
-      ["SignatureProvided", params.signature],
-    ]);
-  }
+  refuseUnlessVerified(
+    params,
+    secret,
+    sigV2Matches(secret ?? DUMMY_SECRET, toSign, params.signature),
+    toSign,
+  );
   // No chunk signatures chain from a SigV2 signature (streaming payloads need SigV4).
   return { key: Buffer.alloc(0), signature: params.signature };
 }

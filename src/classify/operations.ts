@@ -45,7 +45,8 @@ export interface OperationRow {
   readonly servedByS3gate?: true;
 }
 
-const RESPONSE_OVERRIDES = [
+/** GetObject's response-header overrides (query parameters). */
+export const RESPONSE_OVERRIDES = [
   "response-cache-control",
   "response-content-disposition",
   "response-content-encoding",
