@@ -62,8 +62,7 @@ export class Buckets {
 
   /** The settings that apply to a bucket: its own, or all of them under `S3GATE_BLOCK_PUBLIC_ACCESS=all`. */
   effectiveBlock(bucket: string): PublicAccessBlock {
-    if (this.opts.blockPublicAccess === "all") return BLOCK_ALL;
-    return this.record(bucket)?.publicAccessBlock ?? BLOCK_NONE;
+    return this.#blockFor(this.record(bucket));
   }
 
   /**
