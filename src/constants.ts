@@ -66,6 +66,28 @@ export const ALGORITHM_SIGV2 = "AWS";
 /** The SDKs hoist this header into presigned URLs (lower-case, as they send it). */
 export const Q_CONTENT_SHA256 = "x-amz-content-sha256";
 
+/** Browser POST upload form fields (lower-cased: S3 reads form field names without regard to case). */
+export const F_FILE = "file";
+export const F_KEY = "key";
+export const F_POLICY = "policy";
+export const F_BUCKET = "bucket";
+export const F_ALGORITHM = "x-amz-algorithm";
+export const F_CREDENTIAL = "x-amz-credential";
+export const F_DATE = H_AMZ_DATE;
+export const F_SIGNATURE = "x-amz-signature";
+export const F_SECURITY_TOKEN = H_SECURITY_TOKEN;
+export const F_SIGV2_ACCESS_KEY_ID = "awsaccesskeyid";
+export const F_SIGV2_SIGNATURE = "signature";
+export const F_SUCCESS_ACTION_STATUS = "success_action_status";
+export const F_SUCCESS_ACTION_REDIRECT = "success_action_redirect";
+export const F_REDIRECT = "redirect";
+/** Fields with this prefix are exempt from the POST policy's conditions, and ignored. */
+export const F_IGNORE_PREFIX = "x-ignore-";
+/** The form's `key` may name the uploaded file's name. */
+export const FILENAME_VARIABLE = "${filename}";
+/** s3:authType of a browser POST upload. */
+export const AUTH_TYPE_POST = "POST";
+
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 export const STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 export const STREAMING_PAYLOAD_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";

@@ -35,6 +35,15 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
         "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
     },
   ],
+  ["EntityTooLarge", { status: 400, message: "Your proposed upload exceeds the maximum allowed size." }],
+  [
+    "EntityTooSmall",
+    { status: 400, message: "Your proposed upload is smaller than the minimum allowed size." },
+  ],
+  [
+    "IncorrectNumberOfFilesInPostRequest",
+    { status: 400, message: "POST requires exactly one file upload per request." },
+  ],
   ["InternalError", { status: 500, message: "We encountered an internal error. Please try again." }],
   [
     "InvalidAccessKeyId",
@@ -43,6 +52,13 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   ["InvalidArgument", { status: 400, message: "Invalid Argument" }],
   ["InvalidBucketName", { status: 400, message: "The specified bucket is not valid." }],
   ["InvalidDigest", { status: 400, message: "The Content-MD5 you specified is not valid." }],
+  [
+    "InvalidPolicyDocument",
+    {
+      status: 400,
+      message: "The content of the form does not meet the conditions specified in the policy document.",
+    },
+  ],
   ["InvalidRequest", { status: 400, message: "Invalid Request" }],
   ["InvalidURI", { status: 400, message: "Couldn't parse the specified URI." }],
   ["KeyTooLongError", { status: 400, message: "Your key is too long." }],
@@ -61,8 +77,16 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
         "The request contained trailing data that was not well-formed or did not conform to our published schema.",
     },
   ],
+  [
+    "MalformedPOSTRequest",
+    { status: 400, message: "The body of your POST request is not well-formed multipart/form-data." },
+  ],
   ["MalformedPolicy", { status: 400, message: "Policies must be valid JSON and the first byte must be '{'" }],
   ["MaxMessageLengthExceeded", { status: 400, message: "Your request was too big." }],
+  [
+    "MaxPostPreDataLengthExceeded",
+    { status: 400, message: "Your POST request fields preceding the upload file were too large." },
+  ],
   [
     "MethodNotAllowed",
     { status: 405, message: "The specified method is not allowed against this resource." },
@@ -78,6 +102,10 @@ export const S3_ERRORS = new Map<string, ErrorSpec>([
   [
     "NotImplemented",
     { status: 501, message: "A header you provided implies functionality that is not implemented." },
+  ],
+  [
+    "PreconditionFailed",
+    { status: 412, message: "At least one of the pre-conditions you specified did not hold." },
   ],
   [
     "RequestTimeTooSkewed",
@@ -105,19 +133,25 @@ export type S3ErrorCode =
   | "BadDigest"
   | "BadRequest"
   | "CORSResponse"
+  | "EntityTooLarge"
+  | "EntityTooSmall"
   | "IncompleteBody"
+  | "IncorrectNumberOfFilesInPostRequest"
   | "InternalError"
   | "InvalidAccessKeyId"
   | "InvalidArgument"
   | "InvalidBucketName"
   | "InvalidDigest"
+  | "InvalidPolicyDocument"
   | "InvalidRequest"
   | "InvalidURI"
   | "KeyTooLongError"
+  | "MalformedPOSTRequest"
   | "MalformedPolicy"
   | "MalformedTrailerError"
   | "MalformedXML"
   | "MaxMessageLengthExceeded"
+  | "MaxPostPreDataLengthExceeded"
   | "MethodNotAllowed"
   | "MissingContentLength"
   | "NoSuchBucket"
@@ -125,6 +159,7 @@ export type S3ErrorCode =
   | "NoSuchCORSConfiguration"
   | "NoSuchPublicAccessBlockConfiguration"
   | "NotImplemented"
+  | "PreconditionFailed"
   | "RequestTimeTooSkewed"
   | "ServiceUnavailable"
   | "SignatureDoesNotMatch"

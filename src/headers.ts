@@ -52,6 +52,8 @@ export interface HeaderRow {
   readonly derivedKey?: string;
   /** The operations whose permission the header's presence adds, on rows of each kind. */
   readonly adds?: Partial<Record<HeaderChecks, readonly string[]>>;
+  /** The browser POST upload's form field that sets the header (lower-case), where S3 accepts one. */
+  readonly formField?: string;
 }
 
 /** Forwarded: S3's standard headers, then its `x-amz-*` headers (those that add permissions first, in check order). */
@@ -63,6 +65,7 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       hoistable: true,
       conditionKey: "s3:x-amz-acl",
       adds: { "object-write": ["PutObjectAcl"], "bucket-create": ["PutBucketAcl"] },
+      formField: "acl",
     },
   ],
   [
@@ -117,6 +120,8 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       hoistable: true,
       derivedKey: "s3:RequestObjectTagKeys",
       adds: { "object-write": ["PutObjectTagging"] },
+      // The form gives the tags as a Tagging XML document; the header carries them form-encoded.
+      formField: "tagging",
     },
   ],
   [
@@ -162,25 +167,31 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
     H_BYPASS_GOVERNANCE_RETENTION,
     { upstream: "forward", hoistable: true, adds: { "governance-bypass": ["BypassGovernanceRetention"] } },
   ],
-  ["cache-control", { upstream: "forward" }],
-  ["content-disposition", { upstream: "forward" }],
-  [H_CONTENT_ENCODING, { upstream: "forward" }],
+  ["cache-control", { upstream: "forward", formField: "cache-control" }],
+  ["content-disposition", { upstream: "forward", formField: "content-disposition" }],
+  [H_CONTENT_ENCODING, { upstream: "forward", formField: H_CONTENT_ENCODING }],
   ["content-language", { upstream: "forward" }],
   [H_CONTENT_MD5, { upstream: "forward" }],
-  ["content-type", { upstream: "forward" }],
-  ["expires", { upstream: "forward" }],
+  ["content-type", { upstream: "forward", formField: "content-type" }],
+  ["expires", { upstream: "forward", formField: "expires" }],
   ["if-match", { upstream: "forward", conditionKey: "s3:if-match" }],
   ["if-modified-since", { upstream: "forward" }],
   ["if-none-match", { upstream: "forward", conditionKey: "s3:if-none-match" }],
   ["if-unmodified-since", { upstream: "forward" }],
   ["range", { upstream: "forward" }],
-  ["x-amz-checksum-algorithm", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-crc32", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-crc32c", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-crc64nvme", { upstream: "forward", hoistable: true }],
+  [
+    "x-amz-checksum-algorithm",
+    { upstream: "forward", hoistable: true, formField: "x-amz-checksum-algorithm" },
+  ],
+  ["x-amz-checksum-crc32", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc32" }],
+  ["x-amz-checksum-crc32c", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc32c" }],
+  [
+    "x-amz-checksum-crc64nvme",
+    { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc64nvme" },
+  ],
   ["x-amz-checksum-mode", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-sha1", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-sha256", { upstream: "forward", hoistable: true }],
+  ["x-amz-checksum-sha1", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-sha1" }],
+  ["x-amz-checksum-sha256", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-sha256" }],
   ["x-amz-checksum-type", { upstream: "forward" }],
   ["x-amz-confirm-remove-self-bucket-access", { upstream: "forward" }],
   [H_COPY_SOURCE, { upstream: "forward", derivedKey: "s3:x-amz-copy-source" }],
@@ -212,31 +223,67 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
   [H_SDK_CHECKSUM_ALGORITHM, { upstream: "forward", hoistable: true }],
   [
     H_SERVER_SIDE_ENCRYPTION,
-    { upstream: "forward", hoistable: true, conditionKey: "s3:x-amz-server-side-encryption" },
+    {
+      upstream: "forward",
+      hoistable: true,
+      conditionKey: "s3:x-amz-server-side-encryption",
+      formField: H_SERVER_SIDE_ENCRYPTION,
+    },
   ],
   [
     "x-amz-server-side-encryption-aws-kms-key-id",
-    { upstream: "forward", hoistable: true, conditionKey: "s3:x-amz-server-side-encryption-aws-kms-key-id" },
+    {
+      upstream: "forward",
+      hoistable: true,
+      conditionKey: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+      formField: "x-amz-server-side-encryption-aws-kms-key-id",
+    },
   ],
-  ["x-amz-server-side-encryption-bucket-key-enabled", { upstream: "forward", hoistable: true }],
-  ["x-amz-server-side-encryption-context", { upstream: "forward", hoistable: true }],
+  [
+    "x-amz-server-side-encryption-bucket-key-enabled",
+    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-bucket-key-enabled" },
+  ],
+  [
+    "x-amz-server-side-encryption-context",
+    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-context" },
+  ],
   [
     "x-amz-server-side-encryption-customer-algorithm",
     {
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-server-side-encryption-customer-algorithm",
+      formField: "x-amz-server-side-encryption-customer-algorithm",
     },
   ],
-  ["x-amz-server-side-encryption-customer-key", { upstream: "forward", hoistable: true }],
-  ["x-amz-server-side-encryption-customer-key-md5", { upstream: "forward", hoistable: true }],
+  [
+    "x-amz-server-side-encryption-customer-key",
+    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-customer-key" },
+  ],
+  [
+    "x-amz-server-side-encryption-customer-key-md5",
+    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-customer-key-md5" },
+  ],
   ["x-amz-skip-destination-validation", { upstream: "forward" }],
   ["x-amz-source-expected-bucket-owner", { upstream: "forward" }],
-  [H_STORAGE_CLASS, { upstream: "forward", hoistable: true, conditionKey: "s3:x-amz-storage-class" }],
+  [
+    H_STORAGE_CLASS,
+    {
+      upstream: "forward",
+      hoistable: true,
+      conditionKey: "s3:x-amz-storage-class",
+      formField: H_STORAGE_CLASS,
+    },
+  ],
   [H_TAGGING_DIRECTIVE, { upstream: "forward", hoistable: true }],
   [
     "x-amz-website-redirect-location",
-    { upstream: "forward", hoistable: true, conditionKey: "s3:x-amz-website-redirect-location" },
+    {
+      upstream: "forward",
+      hoistable: true,
+      conditionKey: "s3:x-amz-website-redirect-location",
+      formField: "x-amz-website-redirect-location",
+    },
   ],
   ["x-amz-write-offset-bytes", { upstream: "forward" }],
 ];
@@ -275,6 +322,17 @@ export const REQUEST_HEADERS: ReadonlyMap<string, HeaderRow> = new Map(HEADER_TA
 export function isUserMetadata(name: string): boolean {
   return name.length > H_USER_METADATA_PREFIX.length && name.startsWith(H_USER_METADATA_PREFIX);
 }
+
+/**
+ * The browser POST upload's form fields that become headers of the object's PutObject: lower-case field →
+ * header. User metadata (`x-amz-meta-*`) fields become the header of the same name.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+ */
+export const FORM_FIELD_HEADERS: ReadonlyMap<string, string> = new Map(
+  HEADER_TABLE.flatMap(([name, row]) =>
+    row.formField === undefined ? [] : [[row.formField, name] as const],
+  ),
+);
 
 /** Whether a (lower-case) header goes upstream as received. */
 export function isForwarded(name: string): boolean {

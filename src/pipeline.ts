@@ -18,6 +18,7 @@ import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
 import { readIamBody } from "./iam/index.js";
 import { writeError } from "./write-error.js";
+import { servePostUpload } from "./post-upload.js";
 import {
   addCorsHeaders,
   authInfo,
@@ -90,6 +91,7 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
       hashPool: deps.hashPool,
       bucketDeleted: deps.bucketDeleted,
     };
+    if (s3.bodyChecks === "PostObject") return await servePostUpload(deps, ctx, s3, params, expectContinue);
     let decision = s3.bodyChecks === undefined ? authorizeStage(deps, req, auth, s3, trace) : undefined;
     const payload = openBody(ctx, s3, expectContinue);
     let xml: Buffer | undefined;

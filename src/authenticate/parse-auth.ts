@@ -34,7 +34,8 @@ import {
 import { parseSigV2Header, parseSigV2Query, type SigV2Params } from "./sigv2.js";
 
 export interface AuthParams {
-  readonly authType: "REST-HEADER" | "REST-QUERY-STRING";
+  /** s3:authType: a header or presigned signature, or a browser POST upload's form (post-policy.ts). */
+  readonly authType: "REST-HEADER" | "REST-QUERY-STRING" | "POST";
   readonly accessKeyId: string;
   /** `YYYYMMDDTHHMMSSZ` */
   readonly amzDate: string;
@@ -57,6 +58,8 @@ export interface AuthParams {
   readonly signatureVersion: string;
   /** Signature Version 2: the string its HMAC-SHA1 signs. */
   readonly stringToSignV2?: string;
+  /** A SigV4 POST upload: the base64 policy document, which is what the signature signs. */
+  readonly policy?: string;
 }
 
 export interface AuthOptions {
@@ -299,11 +302,12 @@ type Scope = Pick<AuthParams, "accessKeyId" | "date" | "region" | "service" | "s
 /** Credentials already found well-formed (a client sends the same one all day), keyed by the credential string. */
 const CREDENTIALS_SEEN = new Map<string, Scope>();
 
-function parseCredential(
+/** Reads and checks `<key>/<date>/<region>/<service>/aws4_request`, answering `code` for a bad one. */
+export function parseCredential(
   credential: string,
   amzDate: string,
   opts: AuthOptions,
-  code: "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError",
+  code: ScopeErrorCode,
 ): Scope {
   const seen = CREDENTIALS_SEEN.get(credential);
   if (seen !== undefined) {
@@ -340,7 +344,8 @@ function parseCredential(
   return scope;
 }
 
-type ScopeErrorCode = "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError";
+type ScopeErrorCode =
+  "AuthorizationHeaderMalformed" | "AuthorizationQueryParametersError" | "InvalidArgument";
 
 function checkCredentialDate(date: string, amzDate: string, code: ScopeErrorCode): void {
   if (date !== amzDate.slice(0, 8)) {

@@ -28,6 +28,7 @@ export function verifySignature(
   bodyHash?: string,
 ): VerifiedSignature {
   if (params.stringToSignV2 !== undefined) return verifySigV2(params, params.stringToSignV2, secret);
+  if (params.policy !== undefined) return verifyPolicy(params, params.policy, secret);
   const payloadHash = params.payloadHash ?? bodyHash;
   if (payloadHash === undefined) throw new S3Error("InternalError");
   const omit = params.authType === "REST-QUERY-STRING" ? Q_SIGNATURE : undefined;
@@ -59,6 +60,16 @@ function refuseUnlessVerified(
       ...more,
     ]);
   }
+}
+
+/**
+ * A SigV4 POST upload: the signature is the HMAC of the base64 policy under the day's signing key.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-authentication-HTTPPOST.html
+ */
+function verifyPolicy(params: AuthParams, policy: string, secret: string | undefined): VerifiedSignature {
+  const key = signingKey(secret ?? DUMMY_SECRET, params.date, params.region, params.service);
+  refuseUnlessVerified(params, secret, equalSignatures(hmacHex(key, policy), params.signature), policy);
+  return { key, signature: params.signature };
 }
 
 /** Signature Version 2: the HMAC-SHA1 of its string to sign, the same errors as SigV4's. */

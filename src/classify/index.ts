@@ -22,3 +22,4 @@ export { OPERATIONS, type OperationRow, type Target } from "./operations.js";
 export { actionsFor } from "./permissions.js";
 export { parseCopySource, type CopySource } from "./copy-source.js";
 export { isValidBucketName, validateKey } from "./names.js";
+export { classifyPostObject, postObjectKey, type PostObject } from "./post-object.js";

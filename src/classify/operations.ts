@@ -37,8 +37,11 @@ export interface OperationRow {
   readonly alsoRequires?: readonly string[];
   /** Which headers add permissions to the row (the header table's `adds`). */
   readonly headerChecks?: HeaderChecks;
-  /** The checks come from the request body, which the pipeline reads after classification. */
-  readonly bodyChecks?: "DeleteObjects";
+  /**
+   * The checks come from the request body, which the pipeline reads after classification: DeleteObjects' keys,
+   * or a browser POST upload's form (its key, headers and authentication).
+   */
+  readonly bodyChecks?: "DeleteObjects" | "PostObject";
   /** Recognised but not served by s3gate: classify() answers NotImplemented with this reason. */
   readonly unsupported?: string;
   /** Answered by s3gate from its own store, never forwarded (bucket policies, Block Public Access). */
@@ -246,10 +249,8 @@ export const OPERATIONS: readonly OperationRow[] = [
     ["metadataAnnotationTable"],
     ["s3:UpdateBucketMetadataAnnotationTableConfiguration"],
   ),
-  // Browser-based upload: the key and the credentials travel in the form, which s3gate does not verify.
-  row("PostObject", "POST", "bucket", [], ["s3:PutObject"], {
-    unsupported: "Browser-based POST uploads are not served by s3gate.",
-  }),
+  // Browser-based upload: the key, the object's headers and the credentials travel in the form.
+  row("PostObject", "POST", "bucket", [], ["s3:PutObject"], { bodyChecks: "PostObject" }),
   row("CreateSession", "GET", "bucket", ["session"], ["s3express:CreateSession"], {
     unsupported: EXPRESS_ONLY,
   }),

@@ -8,8 +8,8 @@ import type { Target } from "./operations.js";
 /** What authentication established, as the classifier needs it for the condition context. */
 export interface AuthInfo {
   readonly accessKeyId: string;
-  /** `REST-HEADER` or `REST-QUERY-STRING` (s3:authType). */
-  readonly authType: "REST-HEADER" | "REST-QUERY-STRING";
+  /** `REST-HEADER`, `REST-QUERY-STRING` or `POST` (s3:authType). */
+  readonly authType: "REST-HEADER" | "REST-QUERY-STRING" | "POST";
   /** The credential scope's service (`s3` or `iam`). */
   readonly service: string;
   /** Milliseconds between the signature's date and the request's arrival (s3:signatureAge). */
@@ -71,7 +71,7 @@ export interface S3Request {
    */
   readonly checks: readonly S3Check[];
   /** Set when the checks depend on the request body (DeleteObjects: one check per key). */
-  readonly bodyChecks: "DeleteObjects" | undefined;
+  readonly bodyChecks: "DeleteObjects" | "PostObject" | undefined;
   /** The operation is answered by s3gate from its store (bucket policies, Block Public Access). */
   readonly servedByS3gate: boolean;
   /** True when x-amz-bypass-governance-retention is present (its check is in `checks`, or added per key). */

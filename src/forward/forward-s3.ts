@@ -161,7 +161,7 @@ async function deleteSomeObjects(
  * Answers with a body s3gate holds whole: `headers` (the backend's x-amz-request-id, when given, replaces
  * s3gate's) and the body's length.
  */
-function answerWhole(
+export function answerWhole(
   ctx: ForwardContext,
   status: number,
   headers: Record<string, string | string[]>,

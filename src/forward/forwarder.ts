@@ -294,19 +294,23 @@ export class Forwarder {
 
   /**
    * Sends a request and reads the whole answer (at most `maxBytes`), for the small XML exchanges s3gate must
-   * rewrite. Backend unreachable → ServiceUnavailable.
+   * rewrite and the answers it writes itself. Backend unreachable → ServiceUnavailable; a streamed body that
+   * fails (the upstream request is then aborted) → the body's own error.
    */
   async fetch(
     method: string,
     target: string,
     headers: Record<string, string>,
-    body: Buffer | null,
+    body: Buffer | Readable | null,
     maxBytes: number,
   ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+    let bodyError: unknown;
+    if (body !== null && !Buffer.isBuffer(body)) body.once("error", (err) => (bodyError = err));
     let answer;
     try {
       answer = await this.#pool.request({ path: target, method, headers, body });
     } catch {
+      if (bodyError !== undefined) throw bodyError;
       this.onUnreachable?.();
       throw new S3Error("ServiceUnavailable", "The backend is unreachable.");
     }

@@ -59,6 +59,11 @@ export class Trace {
     this.authenticated = true;
   }
 
+  /** A browser POST upload: its credentials are in the form, which is read next; it is not authenticated yet. */
+  credentialsInForm(): void {
+    this.authenticated = false;
+  }
+
   /** The S3 operation and what it addresses. */
   classified(operation: string, bucket: string | undefined, key: string | undefined): void {
     this.operation = operation;

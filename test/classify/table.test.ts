@@ -8,11 +8,10 @@ import {
   TIGRIS_ACTIONS,
   classify,
   isKnownS3Action,
-  withDeleteObjectsBody,
   type S3Request,
 } from "../../src/classify/index.js";
 import { AUTH, OPTS, errorCode, request, type RequestSpec } from "./helpers.js";
-import { rowRequest } from "./row-request.js";
+import { completeFromBody, rowRequest } from "./row-request.js";
 
 function s3(spec: RequestSpec): S3Request {
   const r = classify(request(spec), AUTH, OPTS);
@@ -116,13 +115,8 @@ function allChecks(): { row: string; operation: string; actions: readonly string
   for (const row of SUPPORTED) {
     for (const headers of headerSets) {
       for (const query of row.params.includes("versionId") ? [[], ["versionId=v1"]] : [[]]) {
-        let r = s3(rowRequest(row, false, headers, query));
-        if (r.bodyChecks !== undefined) {
-          r = withDeleteObjectsBody(
-            r,
-            "<Delete><Object><Key>a</Key></Object><Object><Key>b</Key><VersionId>1</VersionId></Object></Delete>",
-          );
-        }
+        const spec = rowRequest(row, false, headers, query);
+        const r = completeFromBody(s3(spec), spec, ["a", "b"]);
         for (const c of r.checks)
           out.push({ row: row.operation, operation: c.operation, actions: c.actions });
       }

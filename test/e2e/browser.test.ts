@@ -1,7 +1,8 @@
 /**
  * A real browser (Debian's chromium driven by playwright-core; no browser download) on a page from one origin
- * uses s3gate on another: presigned PUT, GET and listing through CORS, and it can read the AccessDenied of a
- * request it may not make. Skipped, with a notice, where chromium is not installed.
+ * uses s3gate on another: presigned PUT, GET and listing through CORS, POST uploads from createPresignedPost's
+ * fields (sent with fetch, and submitted by an HTML form that is redirected back), and it can read the
+ * AccessDenied of a request it may not make. Skipped, with a notice, where chromium is not installed.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -20,6 +21,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { ROOT_KEY, s3Client, startRig, type Rig } from "../helpers/backend.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
@@ -32,13 +34,16 @@ let page: Server;
 let origin: string;
 let context: BrowserContext;
 let profile: string;
+/** The page at /form (an HTML upload form), set by the test that submits it. */
+let formPage = "";
 
 beforeAll(async () => {
   if (CHROMIUM === undefined) return;
   rig = await startRig();
   root = s3Client(rig.endpoint, ROOT_KEY);
-  page = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>app</title><p>app</p>");
+  page = createServer((req, res) => {
+    const html = req.url === "/form" ? formPage : "<!doctype html><title>app</title><p>app</p>";
+    res.writeHead(200, { "content-type": "text/html" }).end(html);
   });
   page.listen(0, "127.0.0.1");
   await once(page, "listening");
@@ -52,7 +57,7 @@ beforeAll(async () => {
         CORSRules: [
           {
             AllowedOrigins: [origin],
-            AllowedMethods: ["GET", "PUT", "HEAD"],
+            AllowedMethods: ["GET", "PUT", "HEAD", "POST"],
             AllowedHeaders: ["*"],
             ExposeHeaders: ["ETag"],
             MaxAgeSeconds: 60,
@@ -137,6 +142,60 @@ describe.skipIf(CHROMIUM === undefined)("a page on another origin", () => {
       expect(result.deniedBody).toContain("<Code>AccessDenied</Code>");
       const stored = await root.send(new GetObjectCommand({ Bucket: BUCKET, Key: "from-page.txt" }));
       expect(await stored.Body!.transformToString()).toBe("written by a browser");
+    },
+  );
+
+  it(
+    "uploads with createPresignedPost's form: by fetch (reading the 201 PostResponse), and by an HTML form",
+    { timeout: 60_000 },
+    async () => {
+      const presigned = (key: string, extra: Record<string, string>) =>
+        createPresignedPost(root, {
+          Bucket: BUCKET,
+          Key: key,
+          Conditions: [
+            ["content-length-range", 1, 1024],
+            ...Object.entries(extra).map(([k, v]) => ({ [k]: v })),
+          ],
+          Fields: extra,
+          Expires: 300,
+        });
+      const byFetch = await presigned("posted/${filename}", { success_action_status: "201" });
+      const tab = await context.newPage();
+      await tab.goto(`${origin}/`);
+      const fetched = await tab.evaluate(async ({ url, fields }) => {
+        const data = new FormData();
+        for (const [name, value] of Object.entries(fields)) data.append(name, value);
+        data.append("file", new File(["posted by fetch"], "note.txt", { type: "text/plain" }));
+        const res = await fetch(url, { method: "POST", body: data });
+        return { status: res.status, body: await res.text() };
+      }, byFetch);
+      expect(fetched.status).toBe(201);
+      expect(fetched.body).toContain("<Key>posted/note.txt</Key>");
+      const stored = await root.send(new GetObjectCommand({ Bucket: BUCKET, Key: "posted/note.txt" }));
+      expect(await stored.Body!.transformToString()).toBe("posted by fetch");
+
+      const done = `${origin}/done`;
+      const byForm = await presigned("posted/form.txt", { success_action_redirect: done });
+      const inputs = Object.entries(byForm.fields)
+        .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+        .join("");
+      formPage =
+        `<!doctype html><form id="f" action="${byForm.url}" method="post" enctype="multipart/form-data">` +
+        `${inputs}<input type="file" name="file"><button id="go" type="submit">Upload</button></form>`;
+      await tab.goto(`${origin}/form`);
+      await tab.setInputFiles('input[type="file"]', {
+        name: "form.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("submitted by a form"),
+      });
+      await Promise.all([tab.waitForURL(`${done}?**`), tab.click("#go")]);
+      const landed = new URL(tab.url());
+      expect(landed.searchParams.get("bucket")).toBe(BUCKET);
+      expect(landed.searchParams.get("key")).toBe("posted/form.txt");
+      expect(landed.searchParams.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+      const submitted = await root.send(new GetObjectCommand({ Bucket: BUCKET, Key: "posted/form.txt" }));
+      expect(await submitted.Body!.transformToString()).toBe("submitted by a form");
     },
   );
 

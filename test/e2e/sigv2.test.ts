@@ -1,6 +1,6 @@
 /**
- * Signature Version 2 end to end, with `S3GATE_SIGV2=true`: boto3's `signature_version="s3"` presigned URLs and
- * header-signed calls, and `s3cmd signurl`, fetched with curl; a policy can refuse SigV2 with
+ * Signature Version 2 end to end, with `S3GATE_SIGV2=true`: boto3's `signature_version="s3"` presigned URLs,
+ * POST forms and header-signed calls, and `s3cmd signurl`, fetched with curl; a policy can refuse SigV2 with
  * s3:signatureversion. Each tool is detected; where one is absent its tests skip with a NOTICE.
  */
 import { execFile, spawnSync } from "node:child_process";
@@ -77,6 +77,30 @@ s3.put_object(Bucket="${BUCKET}", Key="v2.txt", Body=b"signed the old way", Cont
 print(s3.get_object(Bucket="${BUCKET}", Key="v2.txt")["Body"].read().decode())
 print(s3.head_object(Bucket="${BUCKET}", Key="v2.txt")["ContentLength"])`);
     expect(out.split("\n")).toEqual(["signed the old way", "18"]);
+  });
+
+  it("generate_presigned_post gives a SigV2 form (AWSAccessKeyId, signature) that curl -F uploads", async () => {
+    const form = JSON.parse(
+      await boto(
+        `import json\nprint(json.dumps(s3.generate_presigned_post("${BUCKET}", "forms/\${filename}", ExpiresIn=300)))`,
+      ),
+    ) as { url: string; fields: Record<string, string> };
+    expect(Object.keys(form.fields).sort()).toEqual(["AWSAccessKeyId", "key", "policy", "signature"]);
+    const file = join(dir, "v2-form.txt");
+    writeFileSync(file, "posted the old way");
+    const args = ["-s", "-o", "/dev/null", "-w", "%{http_code}"];
+    for (const [name, value] of Object.entries(form.fields)) args.push("-F", `${name}=${value}`);
+    const { stdout } = await run("curl", [...args, "-F", `file=@${file}`, form.url], { encoding: "utf8" });
+    expect(stdout).toBe("204");
+    expect(
+      await boto(`print(s3.get_object(Bucket="${BUCKET}", Key="forms/v2-form.txt")["Body"].read().decode())`),
+    ).toBe("posted the old way");
+    // The same form with a signature of another policy is refused.
+    const forged = args.map((a) =>
+      a.startsWith("signature=") ? "signature=AAAAAAAAAAAAAAAAAAAAAAAAAAA=" : a,
+    );
+    const refused = await run("curl", [...forged, "-F", `file=@${file}`, form.url], { encoding: "utf8" });
+    expect(refused.stdout).toBe("403");
   });
 
   it("a policy can refuse SigV2 with s3:signatureversion", async () => {
