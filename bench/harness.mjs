@@ -203,3 +203,46 @@ export async function chunkedUpload(port, path, data, chunkSize = 64 * 1024) {
   });
   return { headers, body: encodeAwsChunked(data, chunkSize, signing) };
 }
+
+/**
+ * A browser POST upload of `data` as `key` in `bucket`, its policy signed with `credentials`: the multipart body
+ * whole (the fields, the file, the closing delimiter) and its Content-Type.
+ */
+export function postForm(bucket, key, data, credentials = ROOT) {
+  const now = new Date();
+  const date = now.toISOString().slice(0, 10).replaceAll("-", "");
+  const amzDate = `${date}T${now.toISOString().slice(11, 19).replaceAll(":", "")}Z`;
+  const credential = `${credentials.accessKeyId}/${date}/us-east-1/s3/aws4_request`;
+  const policy = Buffer.from(
+    JSON.stringify({
+      expiration: new Date(now.getTime() + 3600_000).toISOString(),
+      conditions: [
+        { bucket },
+        { key },
+        { "x-amz-algorithm": "AWS4-HMAC-SHA256" },
+        { "x-amz-credential": credential },
+        { "x-amz-date": amzDate },
+      ],
+    }),
+  ).toString("base64");
+  const signature = createHmac("sha256", signingKey(date, credentials.secretAccessKey))
+    .update(policy)
+    .digest("hex");
+  const boundary = "----benchFormBoundary0123456789";
+  const fields = {
+    key,
+    "x-amz-algorithm": "AWS4-HMAC-SHA256",
+    "x-amz-credential": credential,
+    "x-amz-date": amzDate,
+    policy,
+    "x-amz-signature": signature,
+  };
+  let head = "";
+  for (const [name, value] of Object.entries(fields))
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return {
+    body: Buffer.concat([Buffer.from(head), data, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
