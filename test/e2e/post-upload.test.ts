@@ -267,6 +267,33 @@ print(json.dumps(s3.generate_presigned_post(${JSON.stringify(BUCKET)}, "uploads/
   });
 });
 
+describe.skipIf(!hasCurl)("large files from curl -F (Expect: 100-continue)", () => {
+  const curlForm = async (fields: Record<string, string>, file: string) => {
+    const args = ["-s", "-w", "\n%{http_code}"];
+    for (const [name, value] of Object.entries(fields)) args.push("-F", `${name}=${value}`);
+    args.push("-F", `file=@${file}`, `${rig.endpoint}/${BUCKET}`);
+    const { stdout } = await run("curl", args, { encoding: "utf8", maxBuffer: 1 << 20 });
+    const cut = stdout.lastIndexOf("\n");
+    return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+  };
+
+  it("a 24 MiB file is stored whole, and a denied one is answered 403 without committing", async () => {
+    const file = join(dir, "big.bin");
+    const data = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32BE(i, i);
+    writeFileSync(file, data);
+    const key = "uploads/big.bin";
+    expect(await curlForm({ key, ...signedFields([{ key }]) }, file)).toEqual({ status: 204, body: "" });
+    const got = await root.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(data)).toBe(true);
+    const denied = "private/big.bin";
+    const res = await curlForm({ key: denied, ...signedFields([{ key: denied }]) }, file);
+    expect(res.status).toBe(403);
+    expect(code(res.body)).toBe("AccessDenied");
+    expect(await exists(denied)).toBe(false);
+  });
+});
+
 describe("S3's answers", () => {
   it("success_action_status 200 answers an empty 200; an unknown value means 204", async () => {
     for (const [status, expected] of [
