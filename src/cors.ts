@@ -5,7 +5,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html
  */
 import { S3Error } from "./errors.js";
-import { child, escapeXml, parseXml, XmlError, type XmlElement } from "./xml.js";
+import { child, escapeXml, type XmlElement } from "./xml.js";
+import { parseRequestXml } from "./request-xml.js";
 
 /** One CORSRule. Origins and headers may hold one `*` wildcard; headers compare case-insensitively. */
 export interface CorsRule {
@@ -32,13 +33,7 @@ function malformed(message: string): S3Error {
 
 /** Reads `<CORSConfiguration>`: each rule with at least one origin and one method, at most one `*` per value. */
 export function parseCorsConfiguration(xml: Buffer | string): CorsRule[] {
-  let root: XmlElement;
-  try {
-    root = parseXml(xml);
-  } catch (err) {
-    if (err instanceof XmlError) throw new S3Error("MalformedXML");
-    throw err;
-  }
+  const root = parseRequestXml(xml);
   if (root.name !== "CORSConfiguration") throw malformed("The root element must be CORSConfiguration.");
   const rules: CorsRule[] = [];
   for (const el of root.children) {

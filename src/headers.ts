@@ -52,8 +52,11 @@ export interface HeaderRow {
   readonly derivedKey?: string;
   /** The operations whose permission the header's presence adds, on rows of each kind. */
   readonly adds?: Partial<Record<HeaderChecks, readonly string[]>>;
-  /** The browser POST upload's form field that sets the header (lower-case), where S3 accepts one. */
-  readonly formField?: string;
+  /**
+   * A browser POST upload's form field sets the header, where S3 accepts one: the field of the header's own name
+   * (`true`), or the (lower-case) field named.
+   */
+  readonly formField?: true | string;
 }
 
 /** Forwarded: S3's standard headers, then its `x-amz-*` headers (those that add permissions first, in check order). */
@@ -167,31 +170,25 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
     H_BYPASS_GOVERNANCE_RETENTION,
     { upstream: "forward", hoistable: true, adds: { "governance-bypass": ["BypassGovernanceRetention"] } },
   ],
-  ["cache-control", { upstream: "forward", formField: "cache-control" }],
-  ["content-disposition", { upstream: "forward", formField: "content-disposition" }],
-  [H_CONTENT_ENCODING, { upstream: "forward", formField: H_CONTENT_ENCODING }],
+  ["cache-control", { upstream: "forward", formField: true }],
+  ["content-disposition", { upstream: "forward", formField: true }],
+  [H_CONTENT_ENCODING, { upstream: "forward", formField: true }],
   ["content-language", { upstream: "forward" }],
   [H_CONTENT_MD5, { upstream: "forward" }],
-  ["content-type", { upstream: "forward", formField: "content-type" }],
-  ["expires", { upstream: "forward", formField: "expires" }],
+  ["content-type", { upstream: "forward", formField: true }],
+  ["expires", { upstream: "forward", formField: true }],
   ["if-match", { upstream: "forward", conditionKey: "s3:if-match" }],
   ["if-modified-since", { upstream: "forward" }],
   ["if-none-match", { upstream: "forward", conditionKey: "s3:if-none-match" }],
   ["if-unmodified-since", { upstream: "forward" }],
   ["range", { upstream: "forward" }],
-  [
-    "x-amz-checksum-algorithm",
-    { upstream: "forward", hoistable: true, formField: "x-amz-checksum-algorithm" },
-  ],
-  ["x-amz-checksum-crc32", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc32" }],
-  ["x-amz-checksum-crc32c", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc32c" }],
-  [
-    "x-amz-checksum-crc64nvme",
-    { upstream: "forward", hoistable: true, formField: "x-amz-checksum-crc64nvme" },
-  ],
+  ["x-amz-checksum-algorithm", { upstream: "forward", hoistable: true, formField: true }],
+  ["x-amz-checksum-crc32", { upstream: "forward", hoistable: true, formField: true }],
+  ["x-amz-checksum-crc32c", { upstream: "forward", hoistable: true, formField: true }],
+  ["x-amz-checksum-crc64nvme", { upstream: "forward", hoistable: true, formField: true }],
   ["x-amz-checksum-mode", { upstream: "forward", hoistable: true }],
-  ["x-amz-checksum-sha1", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-sha1" }],
-  ["x-amz-checksum-sha256", { upstream: "forward", hoistable: true, formField: "x-amz-checksum-sha256" }],
+  ["x-amz-checksum-sha1", { upstream: "forward", hoistable: true, formField: true }],
+  ["x-amz-checksum-sha256", { upstream: "forward", hoistable: true, formField: true }],
   ["x-amz-checksum-type", { upstream: "forward" }],
   ["x-amz-confirm-remove-self-bucket-access", { upstream: "forward" }],
   [H_COPY_SOURCE, { upstream: "forward", derivedKey: "s3:x-amz-copy-source" }],
@@ -227,7 +224,7 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-server-side-encryption",
-      formField: H_SERVER_SIDE_ENCRYPTION,
+      formField: true,
     },
   ],
   [
@@ -236,33 +233,27 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-server-side-encryption-aws-kms-key-id",
-      formField: "x-amz-server-side-encryption-aws-kms-key-id",
+      formField: true,
     },
   ],
   [
     "x-amz-server-side-encryption-bucket-key-enabled",
-    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-bucket-key-enabled" },
+    { upstream: "forward", hoistable: true, formField: true },
   ],
-  [
-    "x-amz-server-side-encryption-context",
-    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-context" },
-  ],
+  ["x-amz-server-side-encryption-context", { upstream: "forward", hoistable: true, formField: true }],
   [
     "x-amz-server-side-encryption-customer-algorithm",
     {
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-server-side-encryption-customer-algorithm",
-      formField: "x-amz-server-side-encryption-customer-algorithm",
+      formField: true,
     },
   ],
-  [
-    "x-amz-server-side-encryption-customer-key",
-    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-customer-key" },
-  ],
+  ["x-amz-server-side-encryption-customer-key", { upstream: "forward", hoistable: true, formField: true }],
   [
     "x-amz-server-side-encryption-customer-key-md5",
-    { upstream: "forward", hoistable: true, formField: "x-amz-server-side-encryption-customer-key-md5" },
+    { upstream: "forward", hoistable: true, formField: true },
   ],
   ["x-amz-skip-destination-validation", { upstream: "forward" }],
   ["x-amz-source-expected-bucket-owner", { upstream: "forward" }],
@@ -272,7 +263,7 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-storage-class",
-      formField: H_STORAGE_CLASS,
+      formField: true,
     },
   ],
   [H_TAGGING_DIRECTIVE, { upstream: "forward", hoistable: true }],
@@ -282,7 +273,7 @@ const FORWARDED: ReadonlyArray<readonly [string, HeaderRow]> = [
       upstream: "forward",
       hoistable: true,
       conditionKey: "s3:x-amz-website-redirect-location",
-      formField: "x-amz-website-redirect-location",
+      formField: true,
     },
   ],
   ["x-amz-write-offset-bytes", { upstream: "forward" }],
@@ -330,7 +321,7 @@ export function isUserMetadata(name: string): boolean {
  */
 export const FORM_FIELD_HEADERS: ReadonlyMap<string, string> = new Map(
   HEADER_TABLE.flatMap(([name, row]) =>
-    row.formField === undefined ? [] : [[row.formField, name] as const],
+    row.formField === undefined ? [] : [[row.formField === true ? name : row.formField, name] as const],
   ),
 );
 

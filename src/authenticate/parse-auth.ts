@@ -260,7 +260,8 @@ function v2Params(p: SigV2Params, now: number): AuthParams {
   };
 }
 
-function authParams(
+/** The parameters of a SigV4 signature, from its parts. */
+export function authParams(
   authType: AuthParams["authType"],
   scope: Scope,
   amzDate: string,

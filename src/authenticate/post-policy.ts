@@ -28,7 +28,13 @@ import {
   UNSIGNED_PAYLOAD,
 } from "../constants.js";
 import { isJsonObject, parseStrictJson, StrictJsonError, type JsonValue } from "../authorize/strict-json.js";
-import { parseAmzDate, parseCredential, type AuthOptions, type AuthParams } from "./parse-auth.js";
+import {
+  authParams,
+  parseAmzDate,
+  parseCredential,
+  type AuthOptions,
+  type AuthParams,
+} from "./parse-auth.js";
 
 /** One condition of a POST policy, field names lower-cased without their `$`. */
 export type PostCondition =
@@ -108,21 +114,8 @@ export function parsePostAuth(
   if (!SIGNATURE.test(signature))
     throw new S3Error("InvalidArgument", "x-amz-signature must be 64 lower-case hex characters.");
   if (time > now + MAX_CLOCK_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
-  return {
-    authType: AUTH_TYPE_POST,
-    accessKeyId: scope.accessKeyId,
-    date: scope.date,
-    region: scope.region,
-    service: scope.service,
-    scope: scope.scope,
-    amzDate,
-    signedHeaders: [],
-    signature,
-    payloadHash: UNSIGNED_PAYLOAD,
-    signatureAgeMs: Math.max(0, now - time),
-    signatureVersion: ALGORITHM_SIGV4,
-    policy,
-  };
+  const params = authParams(AUTH_TYPE_POST, scope, amzDate, [], signature, UNSIGNED_PAYLOAD, now - time);
+  return { ...params, signatureAgeMs: Math.max(0, params.signatureAgeMs), policy };
 }
 
 /** Signature Version 2 POST: `signature` is the base64 HMAC-SHA1 of the policy. */

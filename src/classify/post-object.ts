@@ -28,7 +28,8 @@ import {
   H_TAGGING,
 } from "../constants.js";
 import { FORM_FIELD_HEADERS, isUserMetadata } from "../headers.js";
-import { parseXml, child, childText, XmlError } from "../xml.js";
+import { child, childText } from "../xml.js";
+import { parseRequestXml } from "../request-xml.js";
 import type { ParsedRequest } from "../request.js";
 import { percentDecode } from "../encoding.js";
 import { classify } from "./classify.js";
@@ -72,13 +73,7 @@ export function postObjectKey(fields: ReadonlyMap<string, string>, filename: str
 
 /** The form's Tagging XML as x-amz-tagging's form encoding (`k1=v1&k2=v2`). */
 export function taggingFromXml(xml: string): string {
-  let root;
-  try {
-    root = parseXml(xml);
-  } catch (err) {
-    if (err instanceof XmlError) throw new S3Error("MalformedXML");
-    throw err;
-  }
+  const root = parseRequestXml(xml);
   const set = root.name === "Tagging" ? child(root, "TagSet") : undefined;
   if (set === undefined) throw new S3Error("MalformedXML");
   return set.children

@@ -8,7 +8,8 @@
 import type { ServerResponse } from "node:http";
 import { S3Error } from "../errors.js";
 import { MAX_BUCKET_POLICY_BYTES } from "../authorize/index.js";
-import { child, escapeXml, parseXml, XmlError } from "../xml.js";
+import { child, escapeXml } from "../xml.js";
+import { parseRequestXml } from "../request-xml.js";
 import { BLOCK_ALL, type Buckets } from "./buckets.js";
 import { corsConfigurationXml, MAX_CORS_XML_BYTES, parseCorsConfiguration } from "../cors.js";
 import type { PublicAccessBlock } from "./store/index.js";
@@ -47,13 +48,7 @@ function send(res: ServerResponse, status: number, body?: string, contentType?: 
 
 /** Reads `<PublicAccessBlockConfiguration>`: each of its four elements `true` or `false`, absent ones `false`. */
 export function parsePublicAccessBlock(xml: Buffer): PublicAccessBlock {
-  let root;
-  try {
-    root = parseXml(xml);
-  } catch (err) {
-    if (err instanceof XmlError) throw new S3Error("MalformedXML");
-    throw err;
-  }
+  const root = parseRequestXml(xml);
   if (root.name !== "PublicAccessBlockConfiguration") throw new S3Error("MalformedXML");
   for (const c of root.children) {
     if (!(BLOCK_FIELDS as readonly string[]).includes(c.name)) throw new S3Error("MalformedXML");
