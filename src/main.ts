@@ -133,7 +133,9 @@ function announce(command: string, config: Config, gateway: Gateway): void {
       root.generated
         ? "Root credentials generated (stored in the data directory, mode 0600):"
         : "Root credentials:",
-      `export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region}`,
+      // The IAM API is served on the same endpoint; aws CLI v1 and boto3 read AWS_DEFAULT_REGION, v2 and the JS SDK AWS_REGION.
+      `export AWS_ENDPOINT_URL=${endpoint} AWS_ENDPOINT_URL_IAM=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} ` +
+        `AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region} AWS_DEFAULT_REGION=${config.region}`,
     ];
     gateway.logger.print(lines.join("\n") + "\n");
   }

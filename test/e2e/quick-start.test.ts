@@ -63,10 +63,14 @@ describe("quick start: s3gate dev", () => {
     first = env;
     expect(Object.keys(env).sort()).toEqual([
       "AWS_ACCESS_KEY_ID",
+      "AWS_DEFAULT_REGION",
       "AWS_ENDPOINT_URL",
+      "AWS_ENDPOINT_URL_IAM",
       "AWS_REGION",
       "AWS_SECRET_ACCESS_KEY",
     ]);
+    expect(env.AWS_ENDPOINT_URL_IAM).toBe(env.AWS_ENDPOINT_URL);
+    expect(env.AWS_DEFAULT_REGION).toBe(env.AWS_REGION);
     expect(env.AWS_ACCESS_KEY_ID).toMatch(/^[A-Z2-7]{20}$/);
     expect(env.AWS_SECRET_ACCESS_KEY).toMatch(/^[A-Za-z0-9+/]{40}$/);
     const file = join(cwd, ".data", "root-credentials.json");
@@ -121,6 +125,13 @@ describe("quick start: s3gate dev", () => {
     // aws s3 rm signs Content-Length: 0 on its bodyless DELETE; the development backend verifies the signature.
     expect(run("s3", "rm", "s3://demo/dir/hello.txt").status).toBe(0);
     expect(run("s3", "ls", "s3://demo", "--recursive").stdout).toBe("");
+    // aws iam with nothing but the printed variables: the region and the IAM endpoint come from them.
+    const key = run("iam", "create-access-key", "--user-name", "ci-reader");
+    expect(key.status, key.stderr).toBe(0);
+    const id = (JSON.parse(key.stdout) as { AccessKey: { AccessKeyId: string } }).AccessKey.AccessKeyId;
+    const listed = run("iam", "list-access-keys");
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(id);
     expect(await stop(child)).toBe(0);
   });
 });
