@@ -27,6 +27,7 @@ const AGAINST_RGW = [
   "test/e2e/framing.test.ts",
   "test/e2e/hostile-upload.test.ts",
   "test/e2e/http-edges.test.ts",
+  "test/e2e/operators.test.ts",
   "test/e2e/post-upload.test.ts",
   "test/e2e/iam.test.ts",
   "test/e2e/response-headers.test.ts",

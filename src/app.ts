@@ -15,13 +15,15 @@ import { Forwarder } from "./forward/forwarder.js";
 import { HashPool, autoHashThreads, readBody } from "./authenticate/index.js";
 import { compileClassifyOptions, sigV2ResourcePath } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
-import { createMetrics } from "./observe/metrics.js";
+import { createMetrics, type Metrics } from "./observe/metrics.js";
 import type { DestinationStream } from "pino";
-import { createAccessLog, createLogger, type ServerLog } from "./observe/log.js";
+import { createAccessLog, createLogger, type Logger, type ServerLog } from "./observe/log.js";
 import { refusedEntry } from "./observe/trace.js";
-import { loadRootCredentials, type RootCredentials } from "./iam/root-credentials.js";
+import { loadRootCredentials, weakSecret, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
 import { serveBucketConfig, startIam, type Iam } from "./iam/index.js";
+import { createAuditLog } from "./observe/audit.js";
+import { RecentDenials } from "./observe/denials.js";
 
 export interface Gateway {
   readonly data: AddressInfo;
@@ -83,9 +85,18 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     secretAccessKey: config.rootSecretAccessKey,
   });
   const rootRecord: KeyRecord = { secret: root.secretAccessKey, isRoot: true, active: true };
+  const weak = weakSecret(root.secretAccessKey);
+  if (weak !== undefined)
+    logger.log("warn", "the root secret access key is weak", {
+      why: weak,
+      hint: "set S3GATE_ROOT_SECRET_ACCESS_KEY to 40 random characters, e.g. `openssl rand -base64 30`",
+    });
   const backend = backendFromConfig(config);
-  const iam = await startIam(config, backend, logger, opts.now ?? Date.now);
+  // Read by the metrics only when scraped, after `iam` below is set.
   const metrics = createMetrics({ storeReady: () => iam.ready() });
+  const audit = createAuditLog(config.auditLog, (lines) => metrics.auditLogDropped.inc(lines));
+  const denials = new RecentDenials();
+  const iam = await startIam(config, backend, logger, opts.now ?? Date.now, { audit, denials });
   const hit = metrics.cacheLookups.labels({ result: "hit" });
   const miss = metrics.cacheLookups.labels({ result: "miss" });
   const keys = {
@@ -158,6 +169,8 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     classify: classifyOptions,
     metrics,
     accessLog,
+    audit,
+    denials,
     logger,
     now: opts.now ?? Date.now,
   });
@@ -185,14 +198,23 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
       : watchTls(dataServer, tlsFiles, config.tlsReloadIntervalMs, logger, (m) =>
           metrics.tlsCertificateExpiry.set(m.expiresAt / 1000),
         );
+  const readiness = readinessLog(logger, metrics, backend.origin);
   let draining = false;
   const adminServer = createAdminServer({
     registry: metrics.registry,
     ready: async () => {
-      const { reachable, refusal } = await forwarder.ping(2000);
+      const { reachable, refusal, error } = await forwarder.ping(2000);
       const up = reachable && refusal === undefined;
       metrics.backendUp.set(up ? 1 : 0);
-      return up && iam.ready();
+      const cause = !reachable
+        ? "backend_unreachable"
+        : refusal !== undefined
+          ? "backend_refuses_credentials"
+          : !iam.ready()
+            ? "store_unreadable"
+            : undefined;
+      readiness.observe(cause, { error, code: refusal?.code, message: refusal?.message });
+      return cause;
     },
     draining: () => draining,
   });
@@ -219,7 +241,34 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
       await forwarder.close();
       await hashPool.close();
       await accessLog.close();
+      await audit.close();
       return result;
+    },
+  };
+}
+
+/** The causes /readyz reports, each a value of s3gate_not_ready's `cause` label. */
+const NOT_READY_CAUSES = ["backend_unreachable", "backend_refuses_credentials", "store_unreadable"] as const;
+
+/**
+ * Readiness as operators see it: s3gate_not_ready per cause, and one log line when a cause begins (with what
+ * the check saw) and one when readiness comes back, rather than a line per check.
+ */
+function readinessLog(logger: Logger, metrics: Metrics, backend: string) {
+  let last: string | undefined;
+  return {
+    observe(cause: string | undefined, seen: { error?: string; code?: string; message?: string }): void {
+      for (const c of NOT_READY_CAUSES) metrics.notReady.set({ cause: c }, c === cause ? 1 : 0);
+      if (cause === last) return;
+      if (cause === undefined) logger.log("info", "ready", { was: last });
+      else
+        logger.log("error", "not ready", {
+          cause,
+          backend,
+          ...(seen.error === undefined ? {} : { error: seen.error }),
+          ...(seen.code === undefined ? {} : { code: seen.code, message: seen.message }),
+        });
+      last = cause;
     },
   };
 }

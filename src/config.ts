@@ -44,6 +44,7 @@ export interface Config {
   readonly sigV2: boolean;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   readonly accessLog: string;
+  readonly auditLog: string;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly tlsReloadIntervalMs: number;
@@ -390,6 +391,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "stdout",
     parse: path("stdout, off or a file path"),
     doc: "Where the one-line-per-request JSON access log goes: `stdout`, `off`, or a file path.",
+  },
+  {
+    key: "auditLog",
+    env: "S3GATE_AUDIT_LOG",
+    default: "stdout",
+    parse: path("stdout, off or a file path"),
+    doc: 'Where the audit log goes (one JSON line per IAM change and per denied or failed IAM call, `"log":"audit"`): `stdout`, `off`, or a file path.',
   },
   {
     key: "tlsCertFile",

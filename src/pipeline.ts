@@ -16,13 +16,14 @@ import {
 import { forwardS3, openBody, type ForwardContext } from "./forward/forward-s3.js";
 import { Trace } from "./observe/trace.js";
 import { turnQueue } from "./turn-queue.js";
-import { readIamBody } from "./iam/index.js";
+import { iamActionName, readIamBody } from "./iam/index.js";
 import { writeError } from "./write-error.js";
 import { servePostUpload } from "./post-upload.js";
 import {
   addCorsHeaders,
   authInfo,
   authenticateStage,
+  auditRefusedIam,
   authorizeStage,
   servePreflight,
   type PipelineDeps,
@@ -76,6 +77,7 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
     addCorsHeaders(deps, parsed, res);
     const started = performance.now();
     const params = parseAuth(parsed, parsed.receivedAt, deps.auth);
+    trace.claimedAccessKeyId = params?.accessKeyId;
     iam = deps.iam !== undefined && params?.service === "iam";
     if (iam) return await serveIam(deps, req, res, parsed, params!, trace);
     const auth = params === undefined ? undefined : authenticateStage(deps, parsed, params, trace, started);
@@ -129,7 +131,14 @@ async function serveIam(
   trace: Trace,
 ): Promise<void> {
   const body = await readIamBody(req, parsed);
-  const auth = authenticateStage(deps, parsed, params, trace, performance.now(), body.sha256);
+  trace.operation = iamActionName(parsed, body) ?? "Unknown";
+  let auth;
+  try {
+    auth = authenticateStage(deps, parsed, params, trace, performance.now(), body.sha256);
+  } catch (err) {
+    auditRefusedIam(deps, trace, parsed, params.accessKeyId, err);
+    throw err;
+  }
   const request = classify(parsed, authInfo(auth), deps.classify);
   if (request.kind !== "iam" || deps.iam === undefined) throw new IamError("InvalidAction");
   trace.operation = await deps.iam({ res, parsed, auth, request, body, requestId: trace.requestId });

@@ -51,6 +51,7 @@ async function authorizedUpload(
   const started = performance.now();
   const now = deps.now();
   const params = parsePostAuth(form.fields, now, deps.auth);
+  trace.claimedAccessKeyId = params?.accessKeyId;
   const auth = params === undefined ? undefined : authenticateStage(deps, parsed, params, trace, started);
   if (auth === undefined) trace.anonymous();
   const named = form.fields.get(F_BUCKET);

@@ -21,7 +21,8 @@ import {
   type Payload,
 } from "./authenticate/index.js";
 import { addressedBucket, type ClassifyOptions, type S3Request } from "./classify/index.js";
-import { decide, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
+import { decide, denialDetails, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
+import type { RecentDenials } from "./observe/denials.js";
 import type { Forwarder } from "./forward/forwarder.js";
 import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
@@ -29,7 +30,9 @@ import type { Trace } from "./observe/trace.js";
 import type { IamApi } from "./iam/index.js";
 import { accessDenied } from "./write-error.js";
 import type { CorsRule } from "./cors.js";
-import { S3Error } from "./errors.js";
+import { IamError, S3Error } from "./errors.js";
+import { bounded, type AuditLog } from "./observe/audit.js";
+import { resolvePeer } from "./classify/source-ip.js";
 import type { ForwardContext } from "./forward/forward-s3.js";
 
 export interface PipelineDeps {
@@ -63,6 +66,35 @@ export interface PipelineDeps {
   readonly organizationId?: string;
   /** Hashing threads for large bodies' SHA-256 and Content-MD5. */
   readonly hashPool?: HashPool;
+  /** The audit log: IAM calls refused by authentication are recorded here (the IAM API records the rest). */
+  readonly audit?: AuditLog;
+  /** Recent denials, kept for an admin to explain by request id. */
+  readonly denials?: RecentDenials;
+}
+
+/** An IAM call whose authentication failed, in the audit log: the key it claims, unverified. */
+export function auditRefusedIam(
+  deps: PipelineDeps,
+  trace: Trace,
+  parsed: ParsedRequest,
+  claimed: string,
+  err: unknown,
+): void {
+  if (deps.audit?.enabled !== true) return;
+  deps.audit.write({
+    time: new Date(deps.now()).toISOString(),
+    log: "audit",
+    requestId: trace.requestId,
+    actor: bounded(claimed),
+    actorVerified: false,
+    sourceIp: resolvePeer(parsed, deps.classify.trustedProxies).sourceIp,
+    action: bounded(trace.operation),
+    targets: {},
+    change: undefined,
+    outcome: "failed",
+    error: err instanceof S3Error || err instanceof IamError ? err.code : "InternalError",
+    reason: err instanceof Error ? bounded(err.message) : undefined,
+  });
 }
 
 /** Verifies the signature (the "authenticate" stage, from the parse of the parameters `started` on). */
@@ -130,7 +162,21 @@ export function authorizeStage(
           { reservedBucket: deps.protectedBucket, bucketPolicy: deps.bucketPolicy },
         );
   trace.decided(decision, performance.now() - t0);
-  if (decision !== undefined && !decision.allowed) throw accessDenied(deps, req, policies!, id, decision);
+  if (decision !== undefined && !decision.allowed) {
+    trace.neededChecks(s3.checks);
+    deps.denials?.record({
+      requestId: trace.requestId,
+      at: deps.now(),
+      accessKeyId: id,
+      operation: s3.operation,
+      bucket: s3.bucket,
+      key: s3.key,
+      sourceIp: s3.context.get("aws:sourceip")?.[0] ?? "",
+      details: denialDetails(decision.deciding),
+      needed: s3.checks.map((c) => ({ action: c.actions[0] ?? "", resource: c.resource })),
+    });
+    throw accessDenied(deps, req, policies!, id, decision);
+  }
   return decision;
 }
 

@@ -16,6 +16,7 @@ import { iamErrorResponse } from "./iam/index.js";
 import type { Metrics } from "./observe/metrics.js";
 import type { Logger } from "./observe/log.js";
 import type { Trace } from "./observe/trace.js";
+import { bounded } from "./observe/audit.js";
 
 /** The header with which an Admin key asks for the full reason of a denial. */
 const EXPLAIN_HEADER = "x-s3gate-explain";
@@ -80,6 +81,7 @@ export function writeError(
     ? iamErrorResponse(err, trace.requestId, parsed)
     : s3ErrorAnswer(req, parsed, trace.requestId, err);
   trace.error = e.code;
+  if (!trace.authenticated && err instanceof Error) trace.reason = bounded(err.message);
   deps.metrics.errors.inc({ code: e.code });
   if (!trace.authenticated) deps.metrics.authFailures.inc({ code: e.code });
   if (!(err instanceof S3Error) && !(err instanceof IamError)) {

@@ -246,6 +246,7 @@ const BAD: readonly (readonly [env: string, value: string])[] = [
   // file paths
   ["S3GATE_DATA_DIR", ""],
   ["S3GATE_ACCESS_LOG", ""],
+  ["S3GATE_AUDIT_LOG", ""],
   ["S3GATE_TLS_CERT_FILE", join(DIR, "missing.crt")],
   ["S3GATE_TLS_KEY_FILE", DIR],
   // access key id, bucket name

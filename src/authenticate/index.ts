@@ -17,6 +17,8 @@ export interface KeyRecord {
   readonly secret: string;
   readonly isRoot: boolean;
   readonly active: boolean;
+  /** Why a key that is not active is refused (`is inactive`, `expired at …`): told only to its holder. */
+  readonly refusal?: string;
 }
 
 export interface KeyLookup {
@@ -51,6 +53,7 @@ export function authenticate(
       throw new S3Error("XAmzContentSHA256Mismatch");
   }
   const key = keys.get(params.accessKeyId);
+  if (key !== undefined && !key.active) refuseUnusableKey(req, params, key, bodyHash);
   const usable = key !== undefined && key.active ? key : undefined;
   const signature = verifySignature(req, params, usable?.secret, bodyHash);
   return {
@@ -58,4 +61,19 @@ export function authenticate(
     params,
     signature,
   };
+}
+
+/**
+ * A key that exists but may not be used (disabled, expired) is InvalidAccessKeyId. Only a request signed with
+ * its secret is told why; any other gets the answer an unknown key gets, after the same work.
+ */
+function refuseUnusableKey(req: ParsedRequest, params: AuthParams, key: KeyRecord, bodyHash?: string): never {
+  const details: [string, string][] = [["AWSAccessKeyId", params.accessKeyId]];
+  try {
+    verifySignature(req, params, key.secret, bodyHash);
+  } catch {
+    throw new S3Error("InvalidAccessKeyId", undefined, details);
+  }
+  const why = key.refusal ?? "is not active";
+  throw new S3Error("InvalidAccessKeyId", `The AWS Access Key Id you provided ${why}.`, details);
 }

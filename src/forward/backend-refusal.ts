@@ -26,6 +26,11 @@ export interface BackendRefusal {
 const CODE = /<Code>([^<]{1,64})<\/Code>/;
 const MESSAGE = /<Message>([^<]{0,512})<\/Message>/;
 
+/** The S3 error code an error answer's first bytes carry, if any. */
+export function backendErrorCode(bodyStart: string): string | undefined {
+  return CODE.exec(bodyStart)?.[1];
+}
+
 /** The refusal of s3gate's signature that an error answer's first bytes report, if they report one. */
 export function backendRefusal(status: number, bodyStart: string): BackendRefusal | undefined {
   if (status !== 400 && status !== 403) return undefined;

@@ -20,6 +20,7 @@ import { deleteObjectsBody, mergeDeleteResult } from "./delete-objects.js";
 import { EMPTY_SHA256, H_REQUEST_ID, H_SDK_CHECKSUM_ALGORITHM } from "../constants.js";
 import type { Trace } from "../observe/trace.js";
 import { buildUpstream } from "./build-upstream.js";
+import { backendErrorCode } from "./backend-refusal.js";
 import { filterListBuckets } from "../xml.js";
 import type { Forwarder } from "./forwarder.js";
 
@@ -167,6 +168,7 @@ export function answerWhole(
   headers: Record<string, string | string[]>,
   body: Buffer,
 ): void {
+  if (status >= 400) ctx.trace.backendAnswered(status, backendErrorCode(body.toString("latin1", 0, 2048)));
   ctx.res
     .writeHead(status, { [H_REQUEST_ID]: ctx.trace.requestId, ...headers, "content-length": body.length })
     .end(body);

@@ -10,7 +10,12 @@ import { S3Error } from "../errors.js";
 import { signUpstream, upstreamTarget, type Backend } from "../backend/backend.js";
 import { EMPTY_SHA256, H_REQUEST_ID } from "../constants.js";
 import { turnQueue } from "../turn-queue.js";
-import { backendRefusal, REFUSAL_PEEK_BYTES, type BackendRefusal } from "./backend-refusal.js";
+import {
+  backendErrorCode,
+  backendRefusal,
+  REFUSAL_PEEK_BYTES,
+  type BackendRefusal,
+} from "./backend-refusal.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -42,6 +47,8 @@ export interface UpstreamLink {
   upstreamStart: number | undefined;
   upstreamMs: number | undefined;
   upstream: { abort(): void } | undefined;
+  /** Told of an error answer from the backend: its status and S3 error code. */
+  backendAnswered?(status: number, code: string | undefined): void;
 }
 
 /** Response bytes a relay holds until its turn ends; past this the upstream read pauses until they are written. */
@@ -184,6 +191,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   #end(): void {
+    // Told before the response ends: its access line is written when it closes.
+    if (this.#status >= 400) this.link.backendAnswered?.(this.#status, backendErrorCode(this.#errorStart));
     this.res.end();
     if (!this.#settled) {
       this.#settled = true;
@@ -343,7 +352,9 @@ export class Forwarder {
    * Asks the backend a signed `GET /` (ListBuckets). `reachable` when it answers at all; `refusal` when it
    * refuses s3gate's credentials or signature (any other answer, AccessDenied included, means they work).
    */
-  async ping(timeoutMs: number): Promise<{ reachable: boolean; refusal: BackendRefusal | undefined }> {
+  async ping(
+    timeoutMs: number,
+  ): Promise<{ reachable: boolean; refusal: BackendRefusal | undefined; error?: string }> {
     try {
       const { statusCode, body } = await this.#pool.request({
         path: "/",
@@ -364,8 +375,9 @@ export class Forwarder {
       if (statusCode >= 400) start = (await body.text()).slice(0, REFUSAL_PEEK_BYTES);
       else await body.dump();
       return { reachable: true, refusal: this.#noteRefusal(statusCode, start) };
-    } catch {
-      return { reachable: false, refusal: undefined };
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      return { reachable: false, refusal: undefined, error: String(cause ?? err) };
     }
   }
 

@@ -178,8 +178,8 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
 
 export interface AdminDeps {
   readonly registry: Registry;
-  /** Resolves true when the backend (and, later, the store) can serve requests. */
-  readonly ready: () => Promise<boolean>;
+  /** Resolves undefined when s3gate can serve requests, else the cause (e.g. `backend_unreachable`). */
+  readonly ready: () => Promise<string | undefined>;
   /** True once shutdown has begun: /readyz answers 503 without asking `ready`. */
   readonly draining?: () => boolean;
 }
@@ -196,10 +196,10 @@ export function createAdminServer(deps: AdminDeps): Server {
       } else if (path === "/readyz" && deps.draining?.() === true) {
         res.writeHead(503, { "content-type": "text/plain" }).end("shutting down\n");
       } else if (path === "/readyz") {
-        const ok = await deps.ready();
+        const cause = await deps.ready();
         res
-          .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-          .end(ok ? "ready\n" : "backend unreachable\n");
+          .writeHead(cause === undefined ? 200 : 503, { "content-type": "text/plain" })
+          .end(cause === undefined ? "ready\n" : `not ready: ${cause}\n`);
       } else if (path === "/metrics") {
         const text = await deps.registry.metrics();
         res.writeHead(200, { "content-type": deps.registry.contentType }).end(text);

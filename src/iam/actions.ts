@@ -32,6 +32,7 @@ export const IAM_API_ACTIONS = [
   "ListUserTags",
   "SimulatePrincipalPolicy",
   "SimulateCustomPolicy",
+  "ExplainDenial",
 ] as const;
 
 /** `iam:<Action>` for every served action. */

@@ -109,7 +109,16 @@ export class KeyCache implements KeyLookup {
   get(accessKeyId: string): KeyRecord | undefined {
     const entry = this.#entry(accessKeyId);
     if (entry === undefined) return undefined;
-    return { secret: entry.secret, isRoot: false, active: this.isUsable(entry.data) };
+    const data = entry.data;
+    const now = this.opts.now();
+    if (this.isUsable(data, now)) return { secret: entry.secret, isRoot: false, active: true };
+    const refusal =
+      data.status !== "Active"
+        ? "is inactive"
+        : data.expiresAt !== undefined && now >= data.expiresAt
+          ? `expired at ${new Date(data.expiresAt).toISOString()}`
+          : "cannot be checked: the key store is stale";
+    return { secret: entry.secret, isRoot: false, active: false, refusal };
   }
 
   /** Active, not expired, and the store fresh enough to trust. */

@@ -5,11 +5,14 @@
 import type { Config } from "../config.js";
 import type { Backend } from "../backend/backend.js";
 import type { Logger } from "../observe/log.js";
+import type { AuditLog } from "../observe/audit.js";
+import type { RecentDenials } from "../observe/denials.js";
 import { createIamApi, type IamApi } from "./api/handler.js";
 import { KeyCache } from "./cache.js";
 import { createReplica, loadOrCreateMasterKey, masterKeyFrom, type Replica } from "./store/index.js";
 
 export { readIamBody, type IamBody } from "./api/read-body.js";
+export { iamActionName } from "./api/handler.js";
 export { serveBucketConfig } from "./bucket-api.js";
 export { Buckets } from "./buckets.js";
 export { iamErrorResponse } from "./api/respond.js";
@@ -38,6 +41,7 @@ export async function startIam(
   backend: Backend | undefined,
   logger: Logger,
   now: () => number,
+  observers: { readonly audit?: AuditLog; readonly denials?: RecentDenials } = {},
 ): Promise<Iam> {
   const master =
     config.masterKey !== undefined ? masterKeyFrom(config.masterKey) : loadOrCreateMasterKey(config.dataDir);
@@ -85,7 +89,15 @@ export async function startIam(
   return {
     replica,
     cache,
-    api: createIamApi({ replica, cache, master, organizationId: config.organizationId, now }),
+    api: createIamApi({
+      replica,
+      cache,
+      master,
+      organizationId: config.organizationId,
+      now,
+      audit: observers.audit,
+      denials: observers.denials,
+    }),
     buckets,
     ready: () => replica.loaded && !replica.stale(),
     async close() {

@@ -44,3 +44,24 @@ export function loadRootCredentials(
   writeFileAtomicSync(file, JSON.stringify(creds, null, 2) + "\n", { mode: 0o600 });
   return { ...creds, generated: true };
 }
+
+/** AWS's secret access keys are 40 characters. */
+const AWS_SECRET_LENGTH = 40;
+/** Bits of entropy per character below which a secret looks typed by hand (a random base64 one has about 5). */
+const MIN_BITS_PER_CHARACTER = 3;
+
+/**
+ * Why a root secret looks weak, or undefined: shorter than AWS's 40 characters, or of low entropy (its
+ * characters' Shannon entropy, which repeated or few distinct characters bring down).
+ */
+export function weakSecret(secret: string): string | undefined {
+  if (secret.length < AWS_SECRET_LENGTH)
+    return `it has ${secret.length} characters, fewer than the ${AWS_SECRET_LENGTH} of an AWS secret key`;
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / secret.length) * Math.log2(n / secret.length);
+  if (bits < MIN_BITS_PER_CHARACTER)
+    return `its characters carry ${bits.toFixed(1)} bits of entropy each, below ${MIN_BITS_PER_CHARACTER}`;
+  return undefined;
+}

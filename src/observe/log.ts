@@ -79,6 +79,9 @@ export interface AccessEntry {
   readonly remote: string | undefined;
   readonly method: string | undefined;
   readonly accessKeyId: string | undefined;
+  /** An authentication failure: the access key id the request claimed (not verified), and why it failed. */
+  readonly claimedAccessKeyId: string | undefined;
+  readonly reason: string | undefined;
   readonly operation: string;
   readonly bucket: string | undefined;
   readonly key: string | undefined;
@@ -89,6 +92,11 @@ export interface AccessEntry {
   readonly policyVersion: string | undefined;
   readonly statement: string | undefined;
   readonly failedCondition: FailedCondition | undefined;
+  /** A denial: the checks the request needed (the first action naming each; at most MAX_LOGGED_CHECKS). */
+  readonly needed: readonly { readonly action: string; readonly resource: string }[] | undefined;
+  /** The backend answered an error: its status and S3 error code. */
+  readonly backendStatus: number | undefined;
+  readonly backendError: string | undefined;
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly durationMs: number;
@@ -97,13 +105,7 @@ export interface AccessEntry {
   readonly upstreamMs: number | undefined;
 }
 
-export interface AccessLog {
-  /** False when access logging is off: callers skip building the entry. */
-  readonly enabled: boolean;
-  write(entry: AccessEntry): void;
-  /** Writes every line still held, then closes the destination; resolves when done. */
-  close(): Promise<void>;
-}
+export type AccessLog = JsonLines<AccessEntry>;
 
 /** The most bytes of access lines held for a destination that does not keep up; lines past it are dropped. */
 export const ACCESS_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -117,6 +119,27 @@ export const ACCESS_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
  * neither level nor message.
  */
 export function createAccessLog(where: string, onDropped: (lines: number) => void = () => {}): AccessLog {
+  return createJsonLines<AccessEntry>(where, onDropped);
+}
+
+/** A JSON-lines log of entries of one kind (the access log, the audit log). */
+export interface JsonLines<T> {
+  /** False when the log is off: callers skip building the entry. */
+  readonly enabled: boolean;
+  write(entry: T): void;
+  /** Writes every line still held, then closes the destination; resolves when done. */
+  close(): Promise<void>;
+}
+
+/**
+ * One `JSON.stringify` line per entry to `where` (`stdout`, `off`, or a file path, appended), written
+ * asynchronously within {@link ACCESS_LOG_BUFFER_BYTES} (see {@link createOutput}); every line lost is reported
+ * to `onDropped`. A destination that fails never blocks or fails a request.
+ */
+export function createJsonLines<T>(
+  where: string,
+  onDropped: (lines: number) => void = () => {},
+): JsonLines<T> {
   if (where === "off") return { enabled: false, write() {}, close: () => Promise.resolve() };
   // Opened here, so that a path that cannot be opened fails at boot.
   const fd = where === "stdout" ? 1 : openSync(where, "a", 0o640);

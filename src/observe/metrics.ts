@@ -18,7 +18,9 @@ export interface Metrics {
   readonly upstreamErrors: Counter;
   readonly backendRefusals: Counter<"code">;
   readonly accessLogDropped: Counter;
+  readonly auditLogDropped: Counter;
   readonly backendUp: Gauge;
+  readonly notReady: Gauge;
   readonly storeUp: Gauge;
   /** Incremented with `{ result: "hit" | "miss" }`; both series are exported from the start. */
   readonly cacheLookups: Counter<"result">;
@@ -101,6 +103,11 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
       help: "Access-log lines that could not be written (stdout closed, disk full) and were dropped.",
       registers,
     }),
+    auditLogDropped: new Counter({
+      name: "s3gate_audit_log_dropped_lines_total",
+      help: "Audit-log lines that could not be written (stdout closed, disk full) and were dropped.",
+      registers,
+    }),
     upstreamErrors: new Counter({
       name: "s3gate_upstream_errors_total",
       help: "Backend requests that failed without a response (connection refused, reset, timeout).",
@@ -124,6 +131,12 @@ export function createMetrics(opts: { storeReady?: () => boolean } = {}): Metric
     backendUp: new Gauge({
       name: "s3gate_backend_up",
       help: "1 when the backend accepted s3gate's signature in the last readiness check (a signed GET /), else 0.",
+      registers,
+    }),
+    notReady: new Gauge({
+      name: "s3gate_not_ready",
+      help: "1 for the cause that made the last readiness check fail (backend_unreachable, backend_refuses_credentials, store_unreadable), else 0.",
+      labelNames: ["cause"],
       registers,
     }),
     tlsCertificateExpiry: new Gauge({

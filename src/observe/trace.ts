@@ -9,6 +9,10 @@ import { requestId } from "../ids.js";
 import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 import type { RequestDecision } from "../authorize/index.js";
+import { bounded } from "./audit.js";
+
+/** A denied DeleteObjects can need a check per key: the access line keeps the first ones. */
+export const MAX_LOGGED_CHECKS = 10;
 
 export class Trace {
   readonly requestId = requestId();
@@ -25,6 +29,14 @@ export class Trace {
   decidingVersion: string | undefined = undefined;
   decidingStatement: string | undefined = undefined;
   failedCondition: FailedCondition | undefined = undefined;
+  /** The access key id the request claims, before authentication verifies it. */
+  claimedAccessKeyId: string | undefined = undefined;
+  /** Why s3gate refused the request (its error's message), for an authentication failure. */
+  reason: string | undefined = undefined;
+  /** The checks a denied request needed. */
+  needed: { action: string; resource: string }[] | undefined = undefined;
+  backendStatus: number | undefined = undefined;
+  backendError: string | undefined = undefined;
   authMs: number | undefined = undefined;
   authorizeMs: number | undefined = undefined;
   /** When the upstream request was sent (performance.now()). */
@@ -69,6 +81,20 @@ export class Trace {
     this.operation = operation;
     this.bucket = bucket;
     this.key = key;
+  }
+
+  /** The backend answered with an error: its status and the code its body's first bytes carry. */
+  backendAnswered(status: number, code: string | undefined): void {
+    if (status < 400) return;
+    this.backendStatus = status;
+    this.backendError = code;
+  }
+
+  /** A denial: what the request needed, each check by its first action name. */
+  neededChecks(checks: readonly { readonly actions: readonly string[]; readonly resource: string }[]): void {
+    this.needed = checks
+      .slice(0, MAX_LOGGED_CHECKS)
+      .map((c) => ({ action: c.actions[0] ?? "", resource: bounded(c.resource) }));
   }
 
   /** The authorization decision (`undefined`: the root key, allowed everything), reached in `ms`. */
@@ -133,6 +159,8 @@ export class Trace {
       remote: this.#socket.remoteAddress,
       method: this.req.method,
       accessKeyId: this.accessKeyId,
+      claimedAccessKeyId: this.authenticated ? undefined : this.claimedAccessKeyId,
+      reason: this.authenticated ? undefined : this.reason,
       operation: this.operation,
       bucket: this.bucket,
       key: this.key,
@@ -143,6 +171,9 @@ export class Trace {
       policyVersion: this.decidingVersion,
       statement: this.decidingStatement,
       failedCondition: this.failedCondition,
+      needed: this.needed,
+      backendStatus: this.backendStatus,
+      backendError: this.backendError,
       bytesIn,
       bytesOut,
       durationMs: Math.round(seconds * 1e6) / 1000,
@@ -200,6 +231,8 @@ export function refusedEntry(r: RefusedRequest): AccessEntry {
     remote: r.remote,
     method: undefined,
     accessKeyId: undefined,
+    claimedAccessKeyId: undefined,
+    reason: r.reason,
     operation: "Unknown",
     bucket: undefined,
     key: undefined,
@@ -210,6 +243,9 @@ export function refusedEntry(r: RefusedRequest): AccessEntry {
     policyVersion: undefined,
     statement: undefined,
     failedCondition: undefined,
+    needed: undefined,
+    backendStatus: undefined,
+    backendError: undefined,
     bytesIn: r.bytesIn,
     bytesOut: r.bytesOut,
     durationMs: 0,

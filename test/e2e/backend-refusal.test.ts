@@ -51,6 +51,7 @@ describe("a backend that refuses s3gate's signature", () => {
     s3.destroy();
     const ready = await fetch(`http://127.0.0.1:${gateway.admin.port}/readyz`);
     expect(ready.status).toBe(503);
+    expect(await ready.text()).toBe("not ready: backend_refuses_credentials\n");
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({
       level: "error",
@@ -61,5 +62,7 @@ describe("a backend that refuses s3gate's signature", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.admin.port}/metrics`)).text();
     expect(metrics).toMatch(/s3gate_backend_refusals_total\{code="SignatureDoesNotMatch"\} [5-9]/);
     expect(metrics).toMatch(/s3gate_backend_up 0/);
+    expect(metrics).toMatch(/s3gate_not_ready\{cause="backend_refuses_credentials"\} 1/);
+    expect(metrics).toMatch(/s3gate_not_ready\{cause="backend_unreachable"\} 0/);
   });
 });

@@ -60,12 +60,17 @@ describe("KeyCache.get", () => {
     [
       "an inactive key",
       keyData("K2", { status: "Inactive" }),
-      { secret: "secret-of-K2", isRoot: false, active: false },
+      { secret: "secret-of-K2", isRoot: false, active: false, refusal: "is inactive" },
     ],
     [
       "an expired key",
       keyData("K3", { expiresAt: 999_999 }),
-      { secret: "secret-of-K3", isRoot: false, active: false },
+      {
+        secret: "secret-of-K3",
+        isRoot: false,
+        active: false,
+        refusal: "expired at 1970-01-01T00:16:39.999Z",
+      },
     ],
     [
       "a key expiring later",

@@ -16,7 +16,9 @@ const documented: [name: string, type: string][] = [
   ["s3gate_upstream_errors_total", "counter"],
   ["s3gate_backend_refusals_total", "counter"],
   ["s3gate_access_log_dropped_lines_total", "counter"],
+  ["s3gate_audit_log_dropped_lines_total", "counter"],
   ["s3gate_backend_up", "gauge"],
+  ["s3gate_not_ready", "gauge"],
   ["s3gate_tls_certificate_expiry_timestamp_seconds", "gauge"],
 ];
 

@@ -5,19 +5,28 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Authenticated } from "../../authenticate/index.js";
-import { decide, denialMessage } from "../../authorize/index.js";
+import { decide, denialDetails, denialMessage } from "../../authorize/index.js";
 import type { IamRequest } from "../../classify/index.js";
 import { IamError } from "../../errors.js";
 import type { ParsedRequest } from "../../request.js";
 import { StoreUnavailableError } from "../store/index.js";
 import { KEY_ACTIONS } from "./key-actions.js";
-import { parseIamParams } from "./params.js";
+import { parseIamParams, type Params } from "./params.js";
+import {
+  auditChange,
+  auditTargets,
+  bounded,
+  isReadOnlyAction,
+  type AuditEntry,
+} from "../../observe/audit.js";
+import type { ConditionContext } from "../../types.js";
 import { POLICY_ACTIONS } from "./policy-actions.js";
 import type { IamBody } from "./read-body.js";
 import { responseBody, wantsJson, writeIamResponse } from "./respond.js";
 import { userArn, type ActionSpec, type Call, type IamApiDeps } from "./shared.js";
 import { SIMULATE_ACTIONS } from "./simulate-actions.js";
 import { VERSION_ACTIONS } from "./version-actions.js";
+import { EXPLAIN_ACTIONS } from "./explain-actions.js";
 
 export type { IamApiDeps } from "./shared.js";
 
@@ -27,6 +36,7 @@ export const ACTIONS: ReadonlyMap<string, ActionSpec> = new Map([
   ...POLICY_ACTIONS,
   ...VERSION_ACTIONS,
   ...SIMULATE_ACTIONS,
+  ...EXPLAIN_ACTIONS,
 ]);
 
 /** Tigris-style names for the tag actions; authorized as the AWS action they stand for. */
@@ -53,33 +63,72 @@ export type IamApi = (call: IamCall) => Promise<string>;
 
 /** Builds the IAM API over the store, the cache and the organization id. */
 export function createIamApi(deps: IamApiDeps): IamApi {
-  return async ({ res, parsed, auth, request, body, requestId }) => {
-    const params = parseIamParams(parsed, body.bytes);
-    const action = params.opt("Action");
-    if (action === undefined) throw new IamError("MissingAction", "Missing Action");
-    const version = params.opt("Version");
-    const name = ALIASES.get(action) ?? action;
-    const spec = ACTIONS.get(name);
-    if (spec === undefined || (version !== undefined && version !== API_VERSION)) {
-      throw new IamError(
-        "InvalidAction",
-        `Could not find operation ${action} for version ${version ?? API_VERSION}`,
-      );
-    }
-    if (!deps.replica.loaded) throw new IamError("ServiceUnavailable", "The key store has not loaded yet.");
-    const call: Call = { deps, params, caller: auth.principal, context: request.context };
-    if (!auth.principal.isRoot) authorize(call, name, spec);
-    let result;
+  return async (call) => {
+    const params = parseIamParams(call.parsed, call.body.bytes);
+    const action = params.raw.get("Action") ?? "Unknown";
+    const audit = (outcome: AuditEntry["outcome"], error?: IamError, result?: unknown): void => {
+      if (deps.audit?.enabled !== true) return;
+      if (outcome === "success" && isReadOnlyAction(action)) return;
+      deps.audit.write({
+        time: new Date(deps.now()).toISOString(),
+        log: "audit",
+        requestId: call.requestId,
+        actor: call.auth.principal.accessKeyId,
+        actorVerified: true,
+        sourceIp: sourceIpOf(call.request.context),
+        action: bounded(action),
+        targets: auditTargets(params.raw),
+        change: outcome === "success" ? auditChange(action, params.raw, result) : undefined,
+        outcome,
+        error: error?.code,
+        reason: error === undefined ? undefined : bounded(error.message),
+      });
+    };
     try {
-      result = await spec.run(call);
+      const result = await serve(deps, call, params);
+      audit("success", undefined, result);
     } catch (err) {
-      if (err instanceof StoreUnavailableError) throw new IamError("ServiceUnavailable", err.message);
+      const e = err instanceof IamError ? err : new IamError("ServiceFailure");
+      audit(e.code === "AccessDenied" ? "denied" : "failed", e);
       throw err;
     }
-    const json = wantsJson(parsed);
-    writeIamResponse(res, responseBody(action, result, requestId, json), json, requestId);
     return action;
   };
+}
+
+/** The aws:SourceIp of a request's condition context. */
+export const sourceIpOf = (context: ConditionContext): string => context.get("aws:sourceip")?.[0] ?? "";
+
+/** Serves one call; resolves with the action's result (what the response was written from). */
+async function serve(
+  deps: IamApiDeps,
+  { res, parsed, auth, request, requestId }: IamCall,
+  params: Params,
+): Promise<unknown> {
+  const action = params.opt("Action");
+  if (action === undefined) throw new IamError("MissingAction", "Missing Action");
+  const version = params.opt("Version");
+  const name = ALIASES.get(action) ?? action;
+  const spec = ACTIONS.get(name);
+  if (spec === undefined || (version !== undefined && version !== API_VERSION)) {
+    throw new IamError(
+      "InvalidAction",
+      `Could not find operation ${action} for version ${version ?? API_VERSION}`,
+    );
+  }
+  if (!deps.replica.loaded) throw new IamError("ServiceUnavailable", "The key store has not loaded yet.");
+  const call: Call = { deps, params, caller: auth.principal, context: request.context, requestId };
+  if (!auth.principal.isRoot) authorize(call, name, spec);
+  let result;
+  try {
+    result = await spec.run(call);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw new IamError("ServiceUnavailable", err.message);
+    throw err;
+  }
+  const json = wantsJson(parsed);
+  writeIamResponse(res, responseBody(action, result, requestId, json), json, requestId);
+  return result;
 }
 
 /** Allows the call only when the caller's attached policies allow `iam:<name>` on the target; fails closed. */
@@ -97,6 +146,32 @@ function authorize(call: Call, name: string, spec: ActionSpec): void {
     checks: [{ actions: [`iam:${name}`], resource }],
     context,
   });
-  if (!decision.allowed)
+  if (!decision.allowed) {
+    call.deps.denials?.record({
+      requestId: call.requestId,
+      at: call.deps.now(),
+      accessKeyId: id,
+      operation: name,
+      bucket: undefined,
+      key: undefined,
+      sourceIp: sourceIpOf(call.context),
+      details: denialDetails(decision.deciding),
+      needed: [{ action: `iam:${name}`, resource }],
+    });
     throw new IamError("AccessDenied", denialMessage(userArn(call, id), decision.deciding, "iam"));
+  }
+}
+
+/**
+ * The action an IAM request names, read before it is authenticated (for its log lines and metrics): a served
+ * action's name, or undefined (the name is the client's, and metric labels must stay bounded).
+ */
+export function iamActionName(req: ParsedRequest, body: { readonly bytes: Buffer }): string | undefined {
+  let action: string | undefined;
+  try {
+    action = parseIamParams(req, body.bytes).raw.get("Action");
+  } catch {
+    return undefined;
+  }
+  return action !== undefined && ACTIONS.has(ALIASES.get(action) ?? action) ? action : undefined;
 }

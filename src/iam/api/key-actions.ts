@@ -26,8 +26,19 @@ function targetKey(call: Call, required: "AccessKeyId" | "UserName"): string {
   return key;
 }
 
-function keyMetadata(k: KeyData) {
-  return { UserName: k.id, AccessKeyId: k.id, Status: k.status, CreateDate: new Date(k.createdAt) };
+/**
+ * A key as ListAccessKeys shows it: AWS's members, `Status` `Expired` past its s3gate:ExpiresAt, and the name it
+ * was created with (`Name`, an s3gate member the AWS SDKs skip).
+ */
+function keyMetadata(k: KeyData, now: number) {
+  const expired = k.expiresAt !== undefined && now >= k.expiresAt;
+  return {
+    UserName: k.id,
+    AccessKeyId: k.id,
+    Status: expired ? "Expired" : k.status,
+    CreateDate: new Date(k.createdAt),
+    ...(k.name === undefined ? {} : { Name: k.name }),
+  };
 }
 
 function expiryOf(tags: readonly Tag[]): number | undefined {
@@ -97,6 +108,7 @@ export const KEY_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, Acti
             Status: "Active",
             SecretAccessKey: secret,
             CreateDate: new Date(now),
+            ...(name === undefined ? {} : { Name: name }),
           },
         };
       },
@@ -112,7 +124,8 @@ export const KEY_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, Acti
         const keys = user === undefined ? [...state.keys.values()] : [requireKey(state, user)];
         keys.sort((a, b) => byText(a.id, b.id));
         const { page, more } = paginate(keys, (k) => k.id, call.params);
-        return { AccessKeyMetadata: page.map(keyMetadata), ...more };
+        const now = call.deps.now();
+        return { AccessKeyMetadata: page.map((k) => keyMetadata(k, now)), ...more };
       },
     },
   ],

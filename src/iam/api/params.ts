@@ -53,6 +53,11 @@ function invalid(name: string, value: string | null, constraint: string): IamErr
 export class Params {
   constructor(private readonly map: ReadonlyMap<string, string>) {}
 
+  /** Every parameter as sent, unchecked (for the audit log's allow-list). */
+  get raw(): ReadonlyMap<string, string> {
+    return this.map;
+  }
+
   /** An optional parameter, checked against its constraints. */
   opt(name: string): string | undefined {
     const value = this.map.get(name);

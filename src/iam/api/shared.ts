@@ -10,6 +10,8 @@ import { MANAGED_POLICIES } from "../managed-policies.js";
 import type { KeyData, MasterKey, PolicyData, Replica, StoreState } from "../store/index.js";
 import type { Params } from "./params.js";
 import type { Out } from "./respond.js";
+import type { AuditLog } from "../../observe/audit.js";
+import type { RecentDenials } from "../../observe/denials.js";
 
 /** What the IAM API runs on. */
 export interface IamApiDeps {
@@ -19,6 +21,10 @@ export interface IamApiDeps {
   /** The account id in policy and user ARNs. */
   readonly organizationId: string;
   readonly now: () => number;
+  /** Where each change, and each denied or failed call, is recorded. */
+  readonly audit?: AuditLog | undefined;
+  /** Recent denials (the data path's and the IAM API's), for ExplainDenial. */
+  readonly denials?: RecentDenials | undefined;
 }
 
 /** One authenticated IAM call. */
@@ -28,6 +34,8 @@ export interface Call {
   readonly caller: Principal;
   /** The global condition keys of the request (aws:SourceIp, aws:CurrentTime, …). */
   readonly context: ConditionContext;
+  /** s3gate's id of the request. */
+  readonly requestId: string;
 }
 
 /** One row of the action table. */

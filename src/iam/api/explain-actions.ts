@@ -1,0 +1,52 @@
+/**
+ * ExplainDenial, an s3gate action in the IAM API's form: the full reason of a recent denial by its request id
+ * (the deciding check, decision, policy, version, statement and failed condition, and every check the request
+ * needed), for an admin to explain any key's denial. Authorized as `iam:ExplainDenial`; the denials are this
+ * process's, from the last hour.
+ */
+import { IamError } from "../../errors.js";
+import type { ActionSpec } from "./shared.js";
+import { userArn } from "./shared.js";
+
+export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, ActionSpec>([
+  [
+    "ExplainDenial",
+    {
+      resource: (call) => userArn(call, "*"),
+      run(call) {
+        const requestId = call.params.req("RequestId");
+        const denial = call.deps.denials?.get(requestId);
+        if (denial === undefined)
+          throw new IamError(
+            "NoSuchEntity",
+            `No denial with request id ${requestId} is known to this s3gate (denials are kept for an hour, per process).`,
+          );
+        const detail = new Map(denial.details);
+        return {
+          RequestId: denial.requestId,
+          DeniedAt: new Date(denial.at),
+          AccessKeyId: denial.accessKeyId,
+          Anonymous: denial.accessKeyId === undefined,
+          Operation: denial.operation,
+          Bucket: denial.bucket,
+          Key: denial.key,
+          SourceIp: denial.sourceIp,
+          Decision: detail.get("Decision"),
+          Action: detail.get("Action"),
+          ResourceArn: detail.get("ResourceArn"),
+          DecidingPolicy: detail.get("DecidingPolicy"),
+          DecidingPolicyVersion: detail.get("DecidingPolicyVersion"),
+          DecidingStatement: detail.get("DecidingStatement"),
+          FailedCondition: detail.has("FailedConditionOperator")
+            ? {
+                Operator: detail.get("FailedConditionOperator"),
+                Key: detail.get("FailedConditionKey"),
+                Value: detail.get("FailedConditionValue"),
+              }
+            : undefined,
+          NeededChecks: denial.needed.map((c) => ({ Action: c.action, Resource: c.resource })),
+        };
+      },
+    },
+  ],
+]);

@@ -1,0 +1,53 @@
+/**
+ * The full reasons of recent denials, by request id: what an admin asks for with the IAM-style `ExplainDenial`
+ * call (`s3gate explain REQUEST-ID`), so a restricted key's denial can be explained without that key. Held in
+ * memory, per process, for at most {@link DENIAL_TTL_MS} and {@link MAX_DENIALS} entries.
+ */
+import { LRUCache } from "lru-cache";
+import { bounded } from "./audit.js";
+
+/** How long a denial can be explained. */
+export const DENIAL_TTL_MS = 60 * 60 * 1000;
+/** The denials held at most (the oldest go first). */
+export const MAX_DENIALS = 10_000;
+
+export interface DenialRecord {
+  readonly requestId: string;
+  /** ms since the epoch. */
+  readonly at: number;
+  /** The key that was denied; undefined for an anonymous request. */
+  readonly accessKeyId: string | undefined;
+  readonly operation: string;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly sourceIp: string;
+  /** The decision's reason: the deciding check, decision, policy, version, statement and failed condition. */
+  readonly details: ReadonlyArray<readonly [string, string]>;
+  /** Every check the request needed. */
+  readonly needed: ReadonlyArray<{ readonly action: string; readonly resource: string }>;
+}
+
+/** A denial's checks, as many as a record keeps. */
+const MAX_RECORDED_CHECKS = 100;
+
+export class RecentDenials {
+  readonly #denials = new LRUCache<string, DenialRecord>({ max: MAX_DENIALS, ttl: DENIAL_TTL_MS });
+
+  /** Keeps a denial, every text bounded. */
+  record(denial: DenialRecord): void {
+    this.#denials.set(denial.requestId, {
+      ...denial,
+      bucket: denial.bucket === undefined ? undefined : bounded(denial.bucket),
+      key: denial.key === undefined ? undefined : bounded(denial.key),
+      details: denial.details.map(([name, value]) => [name, bounded(value)] as const),
+      needed: denial.needed
+        .slice(0, MAX_RECORDED_CHECKS)
+        .map((c) => ({ action: c.action, resource: bounded(c.resource) })),
+    });
+  }
+
+  /** The denial of `requestId`, if it is recent enough. */
+  get(requestId: string): DenialRecord | undefined {
+    return this.#denials.get(requestId);
+  }
+}
