@@ -242,7 +242,7 @@ function parseQueryAuth(req: ParsedRequest, now: number, opts: AuthOptions): Aut
 }
 
 /** The parameters of either mechanism, in one object shape (fields listed: no spread on the hot path). */
-function v2Params(p: SigV2Params, now: number): AuthParams {
+export function v2Params(p: SigV2Params, now: number): AuthParams {
   return {
     authType: p.authType,
     accessKeyId: p.accessKeyId,

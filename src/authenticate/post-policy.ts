@@ -9,7 +9,6 @@
  */
 import { S3Error } from "../errors.js";
 import {
-  ALGORITHM_SIGV2,
   ALGORITHM_SIGV4,
   AUTH_TYPE_POST,
   F_ALGORITHM,
@@ -32,6 +31,7 @@ import {
   authParams,
   parseAmzDate,
   parseCredential,
+  v2Params,
   type AuthOptions,
   type AuthParams,
 } from "./parse-auth.js";
@@ -129,21 +129,8 @@ function sigV2PostAuth(fields: ReadonlyMap<string, string>, policy: string, opts
   if (accessKeyId === undefined) throw missing("AWSAccessKeyId");
   const signature = fields.get(F_SIGV2_SIGNATURE);
   if (signature === undefined) throw missing(F_SIGV2_SIGNATURE);
-  return {
-    authType: AUTH_TYPE_POST,
-    accessKeyId,
-    date: "",
-    region: "",
-    service: "s3",
-    scope: "",
-    amzDate: "",
-    signedHeaders: [],
-    signature,
-    payloadHash: UNSIGNED_PAYLOAD,
-    signatureAgeMs: 0,
-    signatureVersion: ALGORITHM_SIGV2,
-    stringToSignV2: policy,
-  };
+  const params = { authType: AUTH_TYPE_POST, accessKeyId, signature, stringToSign: policy, time: 0 } as const;
+  return v2Params({ ...params, payloadHash: UNSIGNED_PAYLOAD }, 0);
 }
 
 const invalidPolicy = (detail: string): S3Error =>

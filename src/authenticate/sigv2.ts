@@ -69,7 +69,8 @@ const DIGITS = /^\d{1,12}$/;
 
 /** What a SigV2 request's signature covers, and what it claims. */
 export interface SigV2Params {
-  readonly authType: "REST-HEADER" | "REST-QUERY-STRING";
+  /** A header or presigned signature, or a browser POST upload's form (which signs its policy). */
+  readonly authType: "REST-HEADER" | "REST-QUERY-STRING" | "POST";
   readonly accessKeyId: string;
   readonly signature: string;
   readonly stringToSign: string;
