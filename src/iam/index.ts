@@ -44,7 +44,9 @@ export async function startIam(
   observers: { readonly audit?: AuditLog; readonly denials?: RecentDenials } = {},
 ): Promise<Iam> {
   const master =
-    config.masterKey !== undefined ? masterKeyFrom(config.masterKey) : loadOrCreateMasterKey(config.dataDir);
+    config.masterKey !== undefined
+      ? masterKeyFrom(config.masterKey)
+      : writableDataDir(config, loadOrCreateMasterKey);
   const replica = createReplica(
     {
       kind: config.store,
@@ -107,4 +109,23 @@ export async function startIam(
       await replica.close();
     },
   };
+}
+
+/**
+ * Runs `use` on the data directory; a directory that cannot be written (a read-only root filesystem, no volume
+ * mounted) stops s3gate at start with what to do instead of the bare system error.
+ */
+function writableDataDir<T>(config: Config, use: (dir: string) => T): T {
+  try {
+    return use(config.dataDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw err;
+    throw new Error(
+      `S3GATE_DATA_DIR ${config.dataDir} cannot be written (${code}): it holds the master key` +
+        (config.store === "file" ? " and the file store" : "") +
+        "; mount a writable volume there, or set S3GATE_MASTER_KEY" +
+        (config.store === "file" ? " and S3GATE_STORE=s3" : ""),
+    );
+  }
 }

@@ -5,7 +5,8 @@
  * layout (dist/, node_modules/, package.json).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { builtinModules } from "node:module";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
@@ -204,8 +205,9 @@ describe("the image's entry point and HEALTHCHECK, without Docker", () => {
       S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
       S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
       S3GATE_ACCESS_LOG: "off",
+      // The volume README mounts on the image's /var/lib/s3gate (the file store and the master key live there).
+      S3GATE_DATA_DIR: mkdtempSync(join(tmpdir(), "s3gate-image-data-")),
     };
-    // The image's S3GATE_DATA_DIR (/var/lib/s3gate) need not exist: with the root key set nothing is written.
     const run = (argv: string[]): number | null =>
       spawnSync(process.execPath, argv.slice(1), { cwd: ROOT, env, encoding: "utf8" }).status;
     const unhealthy = run(healthcheck);
@@ -237,6 +239,7 @@ describe("the image's entry point and HEALTHCHECK, without Docker", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(run(healthcheck)).toBe(1);
+    rmSync(env.S3GATE_DATA_DIR, { recursive: true, force: true });
   });
 
   it("accepts deploy/s3gate.env.example as a configuration (docker run --env-file)", () => {

@@ -6,7 +6,8 @@
  *
  * Supported: text/template actions with `{{-`/`-}}` trimming, comments, pipelines, parentheses, variables
  * (`$`, `$x := …`, `range $k, $v := …`), `if`/`else if`/`else`, `range`, `with`, `define`, `include`,
- * `.Files.Get`, and the functions in FUNCS.
+ * `.Files.Get`, `.Capabilities.APIVersions.Has` (the API versions given, as `helm template --api-versions`
+ * gives them), and the functions in FUNCS (`fail` stops the rendering with its message, as helm does).
  */
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -203,7 +204,10 @@ export function mergeValues(base: Value, over: Value): Value {
 }
 
 class Renderer {
-  constructor(private readonly chart: Chart) {}
+  constructor(
+    private readonly chart: Chart,
+    private readonly apiVersions: ReadonlySet<string>,
+  ) {}
 
   private readonly funcs: Record<string, (...args: Value[]) => Value> = {
     include: (name, dot) => {
@@ -215,6 +219,9 @@ class Renderer {
     required: (msg, v) => {
       if (!truthy(v)) throw new Error(`required: ${String(msg)}`);
       return v;
+    },
+    fail: (msg) => {
+      throw new Error(`fail: ${String(msg)}`);
     },
     quote: (v) => JSON.stringify(toStr(v)),
     toString: (v: Value) => toStr(v),
@@ -250,7 +257,7 @@ class Renderer {
         AppVersion: this.chart.chart.appVersion,
       },
       Files: { Get: (path: Value) => this.chart.files.get(path as string) ?? "" },
-      Capabilities: {},
+      Capabilities: { APIVersions: { Has: (v: Value) => this.apiVersions.has(v as string) } },
     };
     const out = new Map<string, string>();
     for (const [name, nodes] of this.chart.templates) {
@@ -396,9 +403,10 @@ export function helmTemplate(
   chart: Chart,
   userValues: Record<string, unknown> = {},
   release = { name: "s3gate", namespace: "default" },
+  apiVersions: readonly string[] = [],
 ): { files: Map<string, string>; objects: Record<string, unknown>[] } {
   const values = mergeValues(chart.values, userValues);
-  const files = new Renderer(chart).render(values, release);
+  const files = new Renderer(chart, new Set(apiVersions)).render(values, release);
   const objects: Record<string, unknown>[] = [];
   for (const [name, text] of files) {
     if (name === "NOTES.txt") continue;

@@ -10,6 +10,7 @@ import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import {
   PrometheusRule,
   ServiceMonitor,
@@ -37,6 +38,13 @@ const MODELS = new Map<string, { model: new (data: never) => Model; types: strin
   [
     "networking.k8s.io/v1/NetworkPolicy",
     { model: NetworkPolicy, types: "kubernetes-models/networking.k8s.io/v1/NetworkPolicy.d.ts" },
+  ],
+  [
+    "autoscaling/v2/HorizontalPodAutoscaler",
+    {
+      model: HorizontalPodAutoscaler,
+      types: "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler.d.ts",
+    },
   ],
   [
     "policy/v1/PodDisruptionBudget",

@@ -64,6 +64,11 @@ const PENDING_METRICS = new Set<string>([]);
   }
 }
 
+/** The Prometheus Operator's API, as a cluster with the operator (or `helm template --api-versions`) has it. */
+const OPERATOR_API = ["monitoring.coreos.com/v1"];
+/** The one value the chart requires: where s3gate's credentials come from. */
+const HELM_REQUIRED = { existingSecret: "s3gate-credentials" };
+
 const ALL_HELM_OPTIONS = {
   existingSecret: "",
   secret: {
@@ -82,6 +87,15 @@ const ALL_HELM_OPTIONS = {
   nodeSelector: { "kubernetes.io/os": "linux" },
   tolerations: [{ key: "dedicated", operator: "Equal", value: "edge", effect: "NoSchedule" }],
   config: { S3GATE_BASE_DOMAINS: "s3.example.com", S3GATE_TRUSTED_PROXIES: "10.0.0.0/8" },
+  autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12, targetCPUUtilizationPercentage: 60 },
+  networkPolicy: {
+    enabled: true,
+    s3From: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+    adminFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+  },
+  extraEnv: [{ name: "NODE_EXTRA_CA_CERTS", value: "/etc/s3gate/ca/ca.crt" }],
+  extraVolumes: [{ name: "ca", configMap: { name: "storage-ca" } }],
+  extraVolumeMounts: [{ name: "ca", mountPath: "/etc/s3gate/ca", readOnly: true }],
 };
 
 /** `kubectl kustomize DIR`: the objects that `kubectl apply -k DIR` applies. */
@@ -98,12 +112,15 @@ const overlay = (name: string): K8sObject[] =>
   HAS_KUBECTL ? kustomize(join(DEPLOY, "kubernetes", "overlays", name)) : [];
 const STANDALONE = overlay("standalone");
 const SIDECAR = overlay("sidecar");
-const HELM_DEFAULTS = helmTemplate(chart).objects as K8sObject[];
+const HELM_DEFAULTS = helmTemplate(chart, HELM_REQUIRED, undefined, OPERATOR_API).objects as K8sObject[];
 const RENDERED: [string, K8sObject[]][] = [
   ["kustomize standalone", STANDALONE],
   ["kustomize sidecar", SIDECAR],
   ["helm defaults", HELM_DEFAULTS],
-  ["helm every option", helmTemplate(chart, ALL_HELM_OPTIONS).objects as K8sObject[]],
+  [
+    "helm every option",
+    helmTemplate(chart, ALL_HELM_OPTIONS, undefined, OPERATOR_API).objects as K8sObject[],
+  ],
   [
     "helm minimal",
     helmTemplate(
@@ -118,6 +135,13 @@ const RENDERED: [string, K8sObject[]][] = [
       },
       { name: "edge", namespace: "storage" },
     ).objects as K8sObject[],
+  ],
+  [
+    "helm on OpenShift (its own UID), without the Prometheus Operator",
+    helmTemplate(chart, {
+      ...HELM_REQUIRED,
+      podSecurityContext: { runAsUser: null, runAsGroup: null, fsGroup: null },
+    }).objects as K8sObject[],
   ],
 ];
 
@@ -166,7 +190,8 @@ describe.each(RENDERED)("%s", (name, objects) => {
         runAsNonRoot: true,
         capabilities: { drop: ["ALL"] },
       });
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+      if (!name.includes("OpenShift")) expect(pod.securityContext).toMatchObject({ runAsUser: 1000 });
       expect(pod.automountServiceAccountToken).toBe(false);
       const resources = c.resources as { requests: Obj; limits: Obj };
       expect(Object.keys(resources.requests).sort()).toEqual(["cpu", "memory"]);
@@ -343,19 +368,83 @@ describe("Helm chart", () => {
   });
 
   it("names resources after the release and rolls the pods when the configuration changes", () => {
-    const a = helmTemplate(chart, {}, { name: "edge", namespace: "x" }).objects as K8sObject[];
+    const a = helmTemplate(chart, HELM_REQUIRED, { name: "edge", namespace: "x" }).objects as K8sObject[];
     expect(a.map((o) => o.metadata.name)).toContain("edge-s3gate");
     const checksum = (objs: K8sObject[]): unknown =>
       (((workloads(objs)[0]!.spec as Obj).template as Obj).metadata as { annotations: Obj }).annotations[
         "checksum/config"
       ];
-    const b = helmTemplate(chart, { config: { S3GATE_LOG_LEVEL: "debug" } }).objects as K8sObject[];
+    const b = helmTemplate(
+      chart,
+      { ...HELM_REQUIRED, config: { S3GATE_LOG_LEVEL: "debug" } },
+      undefined,
+      OPERATOR_API,
+    ).objects as K8sObject[];
     expect(checksum(b)).not.toEqual(checksum(HELM_DEFAULTS));
     expect(checksum(b)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("refuses TLS without a Secret name", () => {
-    expect(() => helmTemplate(chart, { tls: { enabled: true } })).toThrow(/tls.secretName is required/);
+    expect(() => helmTemplate(chart, { ...HELM_REQUIRED, tls: { enabled: true } })).toThrow(
+      /tls.secretName is required/,
+    );
+  });
+
+  it("refuses to render without a source for s3gate's credentials, saying what to set", () => {
+    expect(() => helmTemplate(chart)).toThrow(
+      /fail: s3gate needs its credentials: set existingSecret .* or give them in secret/,
+    );
+    expect(() =>
+      helmTemplate(chart, { secret: { S3GATE_ROOT_ACCESS_KEY_ID: "AKIAEXAMPLEROOTKEY01" } }),
+    ).not.toThrow();
+  });
+
+  it("renders the ServiceMonitor and PrometheusRule only where the Prometheus Operator's API exists", () => {
+    const kinds = (apis: string[]): string[] =>
+      (helmTemplate(chart, HELM_REQUIRED, undefined, apis).objects as K8sObject[]).map((o) => o.kind);
+    expect(kinds(OPERATOR_API)).toEqual(expect.arrayContaining(["ServiceMonitor", "PrometheusRule"]));
+    expect(kinds([])).not.toContain("ServiceMonitor");
+    expect(kinds([])).not.toContain("PrometheusRule");
+    const notes = (apis: string[]) =>
+      helmTemplate(chart, HELM_REQUIRED, undefined, apis).files.get("NOTES.txt")!;
+    expect(notes([])).toContain("no monitoring.coreos.com/v1 API");
+    expect(notes(OPERATOR_API)).not.toContain("no monitoring.coreos.com/v1 API");
+  });
+
+  it("adds an HPA (leaving the replica count to it), a NetworkPolicy, extra env and volumes", () => {
+    const objs = helmTemplate(chart, ALL_HELM_OPTIONS, undefined, OPERATOR_API).objects as K8sObject[];
+    const w = workloads(objs)[0]!;
+    expect((w.spec as Obj).replicas).toBeUndefined();
+    const hpa = objs.find((o) => o.kind === "HorizontalPodAutoscaler")!;
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.metadata.name },
+      minReplicas: 3,
+      maxReplicas: 12,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+        },
+      ],
+    });
+    const policy = objs.find((o) => o.kind === "NetworkPolicy")!;
+    const rules = (policy.spec as Obj).ingress as Obj[];
+    expect(rules.map((r) => (r.ports as Obj[])[0]!.port)).toEqual(["s3", "admin"]);
+    expect(rules[1]!.from).toEqual(ALL_HELM_OPTIONS.networkPolicy.adminFrom);
+    const c = s3gateContainer(w);
+    expect(c.env).toEqual(ALL_HELM_OPTIONS.extraEnv);
+    expect(c.volumeMounts as Obj[]).toContainEqual(ALL_HELM_OPTIONS.extraVolumeMounts[0]);
+    expect(podSpec(w).volumes as Obj[]).toContainEqual(ALL_HELM_OPTIONS.extraVolumes[0]);
+    // Without them, none of it is rendered.
+    expect(HELM_DEFAULTS.map((o) => o.kind)).not.toContain("HorizontalPodAutoscaler");
+    expect(HELM_DEFAULTS.map((o) => o.kind)).not.toContain("NetworkPolicy");
+    expect((workloads(HELM_DEFAULTS)[0]!.spec as Obj).replicas).toBe(3);
+  });
+
+  it("lets OpenShift assign the UID: the pod security context without runAsUser, runAsGroup and fsGroup", () => {
+    const objs = RENDERED.find(([n]) => n.includes("OpenShift"))![1];
+    const pod = podSpec(workloads(objs)[0]!);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
   });
 
   it("documents every value in values.yaml with a comment", () => {
@@ -375,12 +464,16 @@ describe("Helm chart", () => {
     try {
       const valuesFile = join(dir, "values.json");
       writeFileSync(valuesFile, JSON.stringify(ALL_HELM_OPTIONS));
-      const r = spawnSync("helm", ["template", "s3gate", CHART_DIR, "-f", valuesFile], { encoding: "utf8" });
+      const r = spawnSync(
+        "helm",
+        ["template", "s3gate", CHART_DIR, "-f", valuesFile, "--api-versions", OPERATOR_API[0]!],
+        { encoding: "utf8" },
+      );
       expect(r.status, r.stderr).toBe(0);
       const real = parseAllDocuments(r.stdout)
         .map((d) => d.toJS() as Obj | null)
         .filter((o) => o !== null);
-      const ours = helmTemplate(chart, ALL_HELM_OPTIONS).objects;
+      const ours = helmTemplate(chart, ALL_HELM_OPTIONS, undefined, OPERATOR_API).objects;
       const key = (o: Obj): string => `${String(o.kind)}/${String((o.metadata as Obj).name)}`;
       expect(new Map(real.map((o) => [key(o), o]))).toEqual(new Map(ours.map((o) => [key(o), o])));
     } finally {

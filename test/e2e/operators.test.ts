@@ -4,7 +4,8 @@
  * denial needed, the backend's error code), keys that say when they expired, and /readyz with its cause, its log
  * lines and its metric, going down when the backend goes and coming back with it.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createServer, connect, type Server } from "node:net";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
@@ -352,6 +353,14 @@ describe("keys", () => {
     expect(
       lines.some((l) => l.claimedAccessKeyId === key.accessKeyId && l.error === "InvalidAccessKeyId"),
     ).toBe(true);
+    // An IAM call with the expired key: the audit line says it expired.
+    expect(await code(iamClient(endpoint, key).send(new ListAccessKeysCommand({})))).not.toBe("ok");
+    const audited = await audit((l) => l.actor === key.accessKeyId);
+    expect(audited.find((l) => l.actor === key.accessKeyId)).toMatchObject({
+      actorVerified: false,
+      outcome: "failed",
+      reason: "The AWS Access Key Id you provided expired at 2020-01-01T00:00:00.000Z.",
+    });
   });
 
   it("a weak root secret is recognised (and warned about at start)", () => {
@@ -414,5 +423,38 @@ describe("readiness that tells the truth", () => {
     expect(logged.filter((l) => l.msg === "ready")).toHaveLength(1);
     server.close();
     await g.close();
+  });
+});
+
+describe("a data directory that cannot be written (a read-only root filesystem, no volume)", () => {
+  it("stops s3gate at start with what to do, naming S3GATE_DATA_DIR", () => {
+    const parent = join(dir, "read-only");
+    mkdirSync(parent);
+    chmodSync(parent, 0o555);
+    // Root ignores file modes: the check runs as an unprivileged user then, as the image runs s3gate.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const out = spawnSync(
+      process.execPath,
+      [join(import.meta.dirname, "..", "..", "dist", "main.js"), "serve"],
+      {
+        ...asUser,
+        encoding: "utf8",
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH,
+          S3GATE_DATA_DIR: join(parent, "data"),
+          S3GATE_BACKEND_URL: "http://127.0.0.1:1",
+          S3GATE_LISTEN: "127.0.0.1:0",
+          S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+          S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+          S3GATE_ROOT_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        },
+      },
+    );
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(
+      `S3GATE_DATA_DIR ${join(parent, "data")} cannot be written (EACCES): it holds the master key and the file store; ` +
+        "mount a writable volume there, or set S3GATE_MASTER_KEY and S3GATE_STORE=s3",
+    );
   });
 });

@@ -33,6 +33,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* The Secret holding the S3GATE_* secrets. */}}
 {{- define "s3gate.secretName" -}}
+{{- if not (or .Values.existingSecret .Values.secret) }}
+{{- fail "s3gate needs its credentials: set existingSecret to the name of a Secret with the S3GATE_* keys (S3GATE_ROOT_ACCESS_KEY_ID, S3GATE_ROOT_SECRET_ACCESS_KEY, S3GATE_MASTER_KEY, S3GATE_BACKEND_ACCESS_KEY_ID, S3GATE_BACKEND_SECRET_ACCESS_KEY), or give them in secret" }}
+{{- end }}
 {{- if .Values.existingSecret }}
 {{- .Values.existingSecret }}
 {{- else }}
