@@ -19,6 +19,7 @@ const AGAINST_RGW = [
   "test/e2e/browser.test.ts",
   "test/e2e/bucket-policy.test.ts",
   "test/e2e/cli-upload.test.ts",
+  "test/e2e/cli.test.ts",
   "test/e2e/clients.test.ts",
   "test/e2e/cors.test.ts",
   "test/e2e/data-path.test.ts",

@@ -14,6 +14,10 @@ Commands:
   serve         run in front of the backend in S3GATE_BACKEND_URL
   dev           run in front of an embedded development S3 server (no configuration needed)
   healthcheck   exit 0 when the admin listener's /healthz answers 200, else 1 (the container's HEALTHCHECK)
+  keys …        manage access keys through an s3gate's IAM API (s3gate keys --help)
+  policies …    manage policies (s3gate policies --help)
+  simulate      decide an action on a resource for a key
+  explain       the full reason of a recent denial, by request id
 
 Settings come from S3GATE_* environment variables and an optional JSON file (--config or S3GATE_CONFIG);
 see README.md for the table.`;
@@ -27,6 +31,12 @@ function version(): string {
 
 async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
+  const { MANAGEMENT_WORDS, runCli } = await import("./cli/run-cli.js");
+  if (MANAGEMENT_WORDS.has(args[0] ?? "")) {
+    const io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t) };
+    process.exitCode = await runCli(args, process.env, io);
+    return;
+  }
   if (args.includes("--help") || args.includes("-h")) return void console.log(USAGE);
   if (args.includes("--version")) return void console.log(version());
   const command = args[0] ?? "serve";
