@@ -120,7 +120,7 @@ function writableDataDir<T>(config: Config, use: (dir: string) => T): T {
     return use(config.dataDir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw err;
+    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM" && code !== "ENOTDIR") throw err;
     throw new Error(
       `S3GATE_DATA_DIR ${config.dataDir} cannot be written (${code}): it holds the master key` +
         (config.store === "file" ? " and the file store" : "") +

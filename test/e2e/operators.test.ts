@@ -4,7 +4,7 @@
  * denial needed, the backend's error code), keys that say when they expired, and /readyz with its cause, its log
  * lines and its metric, going down when the backend goes and coming back with it.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createServer, connect, type Server } from "node:net";
 import { once } from "node:events";
@@ -428,21 +428,19 @@ describe("readiness that tells the truth", () => {
 
 describe("a data directory that cannot be written (a read-only root filesystem, no volume)", () => {
   it("stops s3gate at start with what to do, naming S3GATE_DATA_DIR", () => {
-    const parent = join(dir, "read-only");
-    mkdirSync(parent);
-    chmodSync(parent, 0o555);
-    // Root ignores file modes: the check runs as an unprivileged user then, as the image runs s3gate.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // A path s3gate cannot create whoever runs the test (root ignores file modes): one under a regular file.
+    const blocker = join(dir, "not-a-directory");
+    writeFileSync(blocker, "");
+    const dataDir = join(blocker, "data");
     const out = spawnSync(
       process.execPath,
       [join(import.meta.dirname, "..", "..", "dist", "main.js"), "serve"],
       {
-        ...asUser,
         encoding: "utf8",
         timeout: 30_000,
         env: {
           PATH: process.env.PATH,
-          S3GATE_DATA_DIR: join(parent, "data"),
+          S3GATE_DATA_DIR: dataDir,
           S3GATE_BACKEND_URL: "http://127.0.0.1:1",
           S3GATE_LISTEN: "127.0.0.1:0",
           S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
@@ -453,7 +451,7 @@ describe("a data directory that cannot be written (a read-only root filesystem, 
     );
     expect(out.status).toBe(1);
     expect(out.stderr).toContain(
-      `S3GATE_DATA_DIR ${join(parent, "data")} cannot be written (EACCES): it holds the master key and the file store; ` +
+      `S3GATE_DATA_DIR ${dataDir} cannot be written (ENOTDIR): it holds the master key and the file store; ` +
         "mount a writable volume there, or set S3GATE_MASTER_KEY and S3GATE_STORE=s3",
     );
   });
