@@ -22,7 +22,7 @@ import {
 } from "./authenticate/index.js";
 import { addressedBucket, type ClassifyOptions, type S3Request } from "./classify/index.js";
 import { decide, denialDetails, type CompiledPolicy, type RequestDecision } from "./authorize/index.js";
-import type { RecentDenials } from "./observe/denials.js";
+import { namedChecks, type RecentDenials } from "./observe/denials.js";
 import type { Forwarder } from "./forward/forwarder.js";
 import type { Metrics } from "./observe/metrics.js";
 import type { AccessLog, Logger } from "./observe/log.js";
@@ -173,7 +173,7 @@ export function authorizeStage(
       key: s3.key,
       sourceIp: s3.context.get("aws:sourceip")?.[0] ?? "",
       details: denialDetails(decision.deciding),
-      needed: s3.checks.map((c) => ({ action: c.actions[0] ?? "", resource: c.resource })),
+      needed: namedChecks(s3.checks),
     });
     throw accessDenied(deps, req, policies!, id, decision);
   }

@@ -24,8 +24,19 @@ export interface DenialRecord {
   /** The decision's reason: the deciding check, decision, policy, version, statement and failed condition. */
   readonly details: ReadonlyArray<readonly [string, string]>;
   /** Every check the request needed. */
-  readonly needed: ReadonlyArray<{ readonly action: string; readonly resource: string }>;
+  readonly needed: readonly NamedCheck[];
 }
+
+/** A check as logs and explanations name it: the canonical (first) action that grants it, and its resource. */
+export interface NamedCheck {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** The checks a denied request needed, each by its canonical action name. */
+export const namedChecks = (
+  checks: readonly { readonly actions: readonly string[]; readonly resource: string }[],
+): NamedCheck[] => checks.map((c) => ({ action: c.actions[0] ?? "", resource: c.resource }));
 
 /** A denial's checks, as many as a record keeps. */
 const MAX_RECORDED_CHECKS = 100;

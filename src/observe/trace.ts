@@ -10,6 +10,7 @@ import { statusClass, type Metrics } from "./metrics.js";
 import type { AccessEntry, AccessLog, FailedCondition } from "./log.js";
 import type { RequestDecision } from "../authorize/index.js";
 import { bounded } from "./audit.js";
+import { namedChecks } from "./denials.js";
 
 /** A denied DeleteObjects can need a check per key: the access line keeps the first ones. */
 export const MAX_LOGGED_CHECKS = 10;
@@ -92,9 +93,10 @@ export class Trace {
 
   /** A denial: what the request needed, each check by its first action name. */
   neededChecks(checks: readonly { readonly actions: readonly string[]; readonly resource: string }[]): void {
-    this.needed = checks
-      .slice(0, MAX_LOGGED_CHECKS)
-      .map((c) => ({ action: c.actions[0] ?? "", resource: bounded(c.resource) }));
+    this.needed = namedChecks(checks.slice(0, MAX_LOGGED_CHECKS)).map((c) => ({
+      ...c,
+      resource: bounded(c.resource),
+    }));
   }
 
   /** The authorization decision (`undefined`: the root key, allowed everything), reached in `ms`. */
