@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
@@ -19,6 +19,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
+    ignores: ["src/console/web/**"],
     rules: {
       "no-restricted-syntax": [
         "error",

@@ -21,6 +21,7 @@ const AGAINST_RGW = [
   "test/e2e/cli-upload.test.ts",
   "test/e2e/cli.test.ts",
   "test/e2e/clients.test.ts",
+  "test/e2e/console.test.ts",
   "test/e2e/cors.test.ts",
   "test/e2e/data-path.test.ts",
   "test/e2e/early-answer.test.ts",

@@ -1,7 +1,7 @@
 /** Wires configuration into running listeners: the data plane and the admin plane. */
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
-import { createPipeline } from "./pipeline.js";
+import { createPipeline, type PipelineDeps } from "./pipeline.js";
 import {
   beginDrain,
   createAdminServer,
@@ -18,7 +18,8 @@ import type { Backend } from "./backend/backend.js";
 import { createMetrics, type Metrics } from "./observe/metrics.js";
 import type { DestinationStream } from "pino";
 import { createAccessLog, createLogger, type Logger, type ServerLog } from "./observe/log.js";
-import { refusedEntry } from "./observe/trace.js";
+import { refusedEntry, type RefusedRequest } from "./observe/trace.js";
+import { CONSOLE_OPERATIONS, consoleHandler, loadConsoleAssets } from "./console/serve-console.js";
 import { loadRootCredentials, weakSecret, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
 import { serveBucketConfig, startIam, type Iam } from "./iam/index.js";
@@ -28,6 +29,8 @@ import { RecentDenials } from "./observe/denials.js";
 export interface Gateway {
   readonly data: AddressInfo;
   readonly admin: AddressInfo;
+  /** The web console's listener, when it is on. */
+  readonly console: AddressInfo | undefined;
   readonly root: RootCredentials;
   /** The server log; not closed by `close`, so that the stop can still be logged: its owner closes it last. */
   readonly logger: ServerLog;
@@ -135,7 +138,7 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     now: opts.now ?? Date.now,
     organizationId: config.organizationId,
   });
-  const handler = createPipeline({
+  const deps: PipelineDeps = {
     keys,
     forwarder,
     auth: {
@@ -173,17 +176,18 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     denials,
     logger,
     now: opts.now ?? Date.now,
-  });
+  };
+  const handler = createPipeline(deps);
   const tlsFiles =
     config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
       ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile }
       : undefined;
   const tls = tlsFiles === undefined ? undefined : loadTlsMaterial(tlsFiles);
   if (tls !== undefined) metrics.tlsCertificateExpiry.set(tls.expiresAt / 1000);
-  const dataServer = createDataServer(handler, {
+  const serverOptions = {
     requestTimeoutMs: config.requestTimeoutMs,
     tls: tls?.options,
-    onRefused: (refused) => {
+    onRefused: (refused: RefusedRequest) => {
       metrics.errors.inc({ code: refused.code });
       logger.log("debug", "request refused by the HTTP parser", {
         requestId: refused.requestId,
@@ -191,13 +195,27 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
       });
       if (accessLog.enabled) accessLog.write(refusedEntry(refused));
     },
-  });
-  const stopWatching =
-    tlsFiles === undefined || !("setSecureContext" in dataServer)
-      ? () => {}
-      : watchTls(dataServer, tlsFiles, config.tlsReloadIntervalMs, logger, (m) =>
-          metrics.tlsCertificateExpiry.set(m.expiresAt / 1000),
+  };
+  const dataServer = createDataServer(handler, serverOptions);
+  // The console: its files, and the same pipeline serving only the IAM API and bucket policies.
+  const consoleServer =
+    typeof config.consoleListen !== "object"
+      ? undefined
+      : createDataServer(
+          consoleHandler(
+            loadConsoleAssets({ region: config.region, organizationId: config.organizationId }),
+            createPipeline({ ...deps, operations: CONSOLE_OPERATIONS }),
+          ),
+          serverOptions,
         );
+  const watchers = [dataServer, ...(consoleServer === undefined ? [] : [consoleServer])].map((server) =>
+    tlsFiles === undefined || !("setSecureContext" in server)
+      ? () => {}
+      : watchTls(server, tlsFiles, config.tlsReloadIntervalMs, logger, (m) =>
+          metrics.tlsCertificateExpiry.set(m.expiresAt / 1000),
+        ),
+  );
+  const stopWatching = () => watchers.forEach((stop) => stop());
   const readiness = readinessLog(logger, metrics, backend.origin);
   let draining = false;
   const adminServer = createAdminServer({
@@ -220,9 +238,14 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
   });
   const data = await listen(dataServer, config.listen);
   const admin = await listen(adminServer, config.adminListen);
+  const consoleAt =
+    consoleServer === undefined || typeof config.consoleListen !== "object"
+      ? undefined
+      : await listen(consoleServer, config.consoleListen);
   return {
     data,
     admin,
+    console: consoleAt,
     root,
     logger,
     iam,
@@ -231,11 +254,15 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     drain() {
       draining = true;
       beginDrain(dataServer);
+      if (consoleServer !== undefined) beginDrain(consoleServer);
     },
     async close(drainMs = 0) {
       draining = true;
       stopWatching();
-      const result = await stopServer(dataServer, drainMs);
+      const [result] = await Promise.all([
+        stopServer(dataServer, drainMs),
+        ...(consoleServer === undefined ? [] : [stopServer(consoleServer, drainMs)]),
+      ]);
       await stopServer(adminServer, 0);
       await iam.close();
       await forwarder.close();

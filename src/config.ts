@@ -25,6 +25,8 @@ export interface BackendUrl {
 export interface Config {
   readonly listen: ListenAddress;
   readonly adminListen: ListenAddress;
+  /** The web console's listener: an address, `off`, or unset (on at {@link DEV_CONSOLE_LISTEN} in `dev` only). */
+  readonly consoleListen: ListenAddress | "off" | undefined;
   readonly backendUrl: BackendUrl | undefined;
   readonly backendAccessKeyId: string | undefined;
   readonly backendSecretAccessKey: string | undefined;
@@ -125,6 +127,11 @@ const listen: Parser = (raw, name) => {
   }
   return { host: hp.host === "" ? "0.0.0.0" : hp.host, port: hp.port };
 };
+
+const listenOrOff: Parser = (raw, name) => (raw === "off" ? "off" : listen(raw, name));
+
+/** Where `s3gate dev` serves the web console when S3GATE_CONSOLE_LISTEN is unset. */
+export const DEV_CONSOLE_LISTEN: ListenAddress = { host: "0.0.0.0", port: 8082 };
 
 /**
  * Parses the backend endpoint, `http(s)://host[:port]` without a path; throws ConfigError naming `name`.
@@ -256,6 +263,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "0.0.0.0:8081",
     parse: listen,
     doc: "Admin listen address: `/healthz`, `/readyz`, `/metrics`.",
+  },
+  {
+    key: "consoleListen",
+    env: "S3GATE_CONSOLE_LISTEN",
+    default: undefined,
+    parse: listenOrOff,
+    doc: "Web console listen address, or `off`. Unset: off for `s3gate serve`, `0.0.0.0:8082` for `s3gate dev`.",
   },
   {
     key: "backendUrl",
@@ -556,6 +570,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, configFile?: string): Config 
       `S3GATE_LISTEN and S3GATE_ADMIN_LISTEN: the data and admin planes need different addresses (both ${config.listen.host}:${config.listen.port})`,
     );
   }
+  const consoleAt = typeof config.consoleListen === "object" ? config.consoleListen : undefined;
+  for (const [other, name] of [
+    [config.listen, "S3GATE_LISTEN"],
+    [config.adminListen, "S3GATE_ADMIN_LISTEN"],
+  ] as const)
+    if (consoleAt !== undefined && sameSocket(consoleAt, other))
+      throw new ConfigError(
+        `S3GATE_CONSOLE_LISTEN and ${name}: the console needs an address of its own (both ${consoleAt.host}:${consoleAt.port})`,
+      );
   return config;
 }
 

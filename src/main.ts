@@ -5,7 +5,14 @@
  */
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { ConfigError, describeConfig, loadConfig, parseBackendUrl, type Config } from "./config.js";
+import {
+  ConfigError,
+  DEV_CONSOLE_LISTEN,
+  describeConfig,
+  loadConfig,
+  parseBackendUrl,
+  type Config,
+} from "./config.js";
 import { startGateway, type Gateway } from "./app.js";
 
 const USAGE = `Usage: s3gate <command> [--config FILE]
@@ -69,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
       backendUrl: parseBackendUrl(dev.url),
       backendAccessKeyId: dev.accessKeyId,
       backendSecretAccessKey: dev.secretAccessKey,
+      consoleListen: config.consoleListen ?? DEV_CONSOLE_LISTEN,
     };
   } else if (config.backendUrl === undefined) {
     console.error(
@@ -82,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
     mode: command,
     data: `${gateway.data.address}:${gateway.data.port}`,
     admin: `${gateway.admin.address}:${gateway.admin.port}`,
+    console: gateway.console === undefined ? "off" : `${gateway.console.address}:${gateway.console.port}`,
     tls: gateway.tls,
     hashThreads: gateway.hashThreads,
     config: describeConfig(config),
@@ -132,12 +141,16 @@ async function healthcheck(config: Config): Promise<number> {
   }
 }
 
+/** A bound address as a URL's host: a wildcard is reached through loopback, IPv6 in brackets. */
+function urlHost(address: string): string {
+  const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 function announce(command: string, config: Config, gateway: Gateway): void {
   const { root } = gateway;
-  const host =
-    gateway.data.address === "0.0.0.0" || gateway.data.address === "::" ? "127.0.0.1" : gateway.data.address;
   const scheme = gateway.tls ? "https" : "http";
-  const endpoint = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${gateway.data.port}`;
+  const endpoint = `${scheme}://${urlHost(gateway.data.address)}:${gateway.data.port}`;
   if (command === "dev" || root.generated) {
     const lines = [
       root.generated
@@ -147,6 +160,8 @@ function announce(command: string, config: Config, gateway: Gateway): void {
       `export AWS_ENDPOINT_URL=${endpoint} AWS_ENDPOINT_URL_IAM=${endpoint} AWS_ACCESS_KEY_ID=${root.accessKeyId} ` +
         `AWS_SECRET_ACCESS_KEY=${root.secretAccessKey} AWS_REGION=${config.region} AWS_DEFAULT_REGION=${config.region}`,
     ];
+    if (gateway.console !== undefined)
+      lines.push(`Web console: ${scheme}://${urlHost(gateway.console.address)}:${gateway.console.port}/`);
     gateway.logger.print(lines.join("\n") + "\n");
   }
 }

@@ -84,6 +84,8 @@ async function run(deps: PipelineDeps, { req, res, expectContinue, trace }: Arri
     if (auth === undefined) trace.anonymous();
     let s3 = classify(parsed, authInfo(auth), deps.classify) as S3Request;
     trace.classified(s3.operation, s3.bucket, s3.key);
+    if (deps.operations !== undefined && !deps.operations.has(s3.operation))
+      throw new S3Error("MethodNotAllowed", `${s3.operation} is not served on this listener.`);
     const ctx: ForwardContext = {
       req,
       res,

@@ -70,6 +70,11 @@ export interface PipelineDeps {
   readonly audit?: AuditLog;
   /** Recent denials, kept for an admin to explain by request id. */
   readonly denials?: RecentDenials;
+  /**
+   * The S3 operations this listener serves, when not every one: the console's listener serves the IAM API and
+   * bucket policies, never objects (see `console/serve-console.ts`).
+   */
+  readonly operations?: ReadonlySet<string>;
 }
 
 /** An IAM call whose authentication failed, in the audit log: the key it claims, unverified. */

@@ -124,6 +124,23 @@ describe("loadConfig", () => {
       { S3GATE_LISTEN: "127.0.0.1:9000", S3GATE_ADMIN_LISTEN: ":9000" },
       /S3GATE_LISTEN and S3GATE_ADMIN_LISTEN: the data and admin planes need different addresses/,
     ],
+    ["console off", { S3GATE_CONSOLE_LISTEN: "off" }, { consoleListen: "off" }],
+    ["console unset", {}, { consoleListen: undefined }],
+    [
+      "console on a port of its own",
+      { S3GATE_CONSOLE_LISTEN: "127.0.0.1:8082" },
+      { consoleListen: { host: "127.0.0.1", port: 8082 } },
+    ],
+    [
+      "console on the data port",
+      { S3GATE_LISTEN: "0.0.0.0:9000", S3GATE_CONSOLE_LISTEN: "127.0.0.1:9000" },
+      /S3GATE_CONSOLE_LISTEN and S3GATE_LISTEN: the console needs an address of its own/,
+    ],
+    [
+      "console on the admin port",
+      { S3GATE_ADMIN_LISTEN: "127.0.0.1:8081", S3GATE_CONSOLE_LISTEN: "127.0.0.1:8081" },
+      /S3GATE_CONSOLE_LISTEN and S3GATE_ADMIN_LISTEN/,
+    ],
     [
       "dual-stack wildcard and IPv4 on one port",
       { S3GATE_LISTEN: "[::]:9000", S3GATE_ADMIN_LISTEN: "127.0.0.1:9000" },
@@ -232,6 +249,8 @@ const BAD: readonly (readonly [env: string, value: string])[] = [
   ["S3GATE_LISTEN", "999.0.0.1:8080"],
   ["S3GATE_ADMIN_LISTEN", "0.0.0.0:70000"],
   ["S3GATE_ADMIN_LISTEN", "ex ample:8081"],
+  ["S3GATE_CONSOLE_LISTEN", "on"],
+  ["S3GATE_CONSOLE_LISTEN", "8082"],
   // url
   ["S3GATE_BACKEND_URL", "minio:9000"],
   ["S3GATE_BACKEND_URL", "http://minio:9000/bucket"],

@@ -3,7 +3,7 @@
  * forwarder, the IAM API or the HTTP plumbing; the IAM API nothing from the forwarder), and no module imports
  * itself through a circle.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -11,9 +11,15 @@ const SRC = join(import.meta.dirname, "..", "src");
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
+
+/** `x.js` as imported → the source, `x.ts` or (the console's components) `x.tsx`. */
+const resolveSource = (path: string): string => {
+  const ts = path.replace(/\.js$/, ".ts");
+  return existsSync(ts) ? ts : `${ts}x`;
+};
 
 const IMPORT = /^\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/gm;
 
@@ -22,7 +28,7 @@ const GRAPH = new Map<string, string[]>(
   sources(SRC).map((file) => {
     const text = readFileSync(file, "utf8");
     const deps = [...text.matchAll(IMPORT)].map((m) =>
-      relative(SRC, normalize(join(dirname(file), m[1]!.replace(/\.js$/, ".ts")))),
+      relative(SRC, resolveSource(normalize(join(dirname(file), m[1]!)))),
     );
     return [relative(SRC, file), deps];
   }),
@@ -41,6 +47,24 @@ const RULES: [string, string[]][] = [
   ["sigv4/", ["forward/", "iam/", "http/", "backend/", "authenticate/", "classify/", "authorize/"]],
   ["backend/", ["forward/", "iam/", "http/", "pipeline.ts", "stages.ts"]],
   ["iam/", ["forward/", "http/", "pipeline.ts", "stages.ts"]],
+  // The browser's code: the validator and the action catalogue, never the server's parts.
+  [
+    "console/web/",
+    [
+      "forward/",
+      "http/",
+      "backend/",
+      "authenticate/",
+      "iam/api/",
+      "iam/store/",
+      "cli/",
+      "sigv4/",
+      "pipeline.ts",
+      "stages.ts",
+      "app.ts",
+      "console/serve-console.ts",
+    ],
+  ],
 ];
 
 describe("the source layout", () => {

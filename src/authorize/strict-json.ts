@@ -168,8 +168,11 @@ class Parser {
   }
 }
 
+// TextEncoder rather than Buffer: the console runs this validator in the browser too.
+const UTF8 = new TextEncoder();
+
 function utf8Length(text: string): number {
-  return Buffer.byteLength(text, "utf8");
+  return UTF8.encode(text).byteLength;
 }
 
 function countNonWhitespace(text: string): number {

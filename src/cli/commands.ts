@@ -454,11 +454,16 @@ export const COMMANDS: readonly Command[] = [
       return {
         rows: results.map((r) => {
           const matched = asList(r.MatchedStatements)[0];
+          const failed = r.FailedCondition as Record<string, unknown> | undefined;
           return {
             ACTION: text(r.EvalActionName),
             RESOURCE: text(r.EvalResourceName),
             DECISION: text(r.EvalDecision),
             STATEMENT: text(matched?.SourcePolicyId),
+            "FAILED CONDITION":
+              failed === undefined
+                ? ""
+                : `${text(failed.SourcePolicyId)} ${text(failed.StatementId)}: ${text(failed.Operator)} ${text(failed.Key)}${failed.Value === undefined ? " (absent)" : ` = ${text(failed.Value)}`}`,
           };
         }),
         json: results,

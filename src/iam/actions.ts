@@ -33,6 +33,7 @@ export const IAM_API_ACTIONS = [
   "SimulatePrincipalPolicy",
   "SimulateCustomPolicy",
   "ExplainDenial",
+  "ListDenials",
 ] as const;
 
 /** `iam:<Action>` for every served action. */

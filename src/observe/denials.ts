@@ -57,6 +57,18 @@ export class RecentDenials {
     });
   }
 
+  /** The recent denials, newest first, those of `accessKeyId` and `operation` where given, at most `max`. */
+  list(filter: { accessKeyId?: string; operation?: string }, max: number): DenialRecord[] {
+    const out: DenialRecord[] = [];
+    // Iterated in the order of last use (ExplainDenial's reads count), so sorted by time after filtering.
+    for (const d of this.#denials.values()) {
+      if (filter.accessKeyId !== undefined && d.accessKeyId !== filter.accessKeyId) continue;
+      if (filter.operation !== undefined && d.operation !== filter.operation) continue;
+      out.push(d);
+    }
+    return out.sort((a, b) => b.at - a.at).slice(0, max);
+  }
+
   /** The denial of `requestId`, if it is recent enough. */
   get(requestId: string): DenialRecord | undefined {
     return this.#denials.get(requestId);

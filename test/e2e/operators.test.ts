@@ -313,6 +313,26 @@ describe("explaining a recent denial", () => {
     const selfId = /<RequestId>([^<]+)<\/RequestId>/.exec(self.body)![1]!;
     const iamDenial = await rawIam(endpoint, a, { Action: "ExplainDenial", RequestId: selfId });
     expect(iamDenial.body).toContain("<Operation>ExplainDenial</Operation>");
+    // ListDenials: newest first, filtered by key and by operation; a key without iam:ListDenials gets none.
+    const listed = await rawIam(endpoint, a, { Action: "ListDenials", AccessKeyId: r.accessKeyId });
+    expect(listed.status).toBe(200);
+    const ids = [...listed.body.matchAll(/<RequestId>([^<]+)<\/RequestId>/g)].map((m) => m[1]);
+    expect(ids.slice(0, 2)).toEqual([selfId, requestId]);
+    expect(listed.body).toContain("<Operation>GetObject</Operation>");
+    const gets = await rawIam(endpoint, a, {
+      Action: "ListDenials",
+      AccessKeyId: r.accessKeyId,
+      Operation: "GetObject",
+    });
+    expect(gets.body).toContain(`<RequestId>${requestId}</RequestId>`);
+    expect(gets.body).not.toContain(`<RequestId>${selfId}</RequestId>`);
+    const none = await rawIam(endpoint, a, { Action: "ListDenials", Operation: "NoSuchOperation" });
+    expect(none.body).toMatch(/<Denials\s*\/>|<Denials><\/Denials>/);
+    const refused = await rawIam(endpoint, r, { Action: "ListDenials" });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain("iam:ListDenials on resource: arn:aws:iam::000000000000:user/*");
+    const tooMany = await rawIam(endpoint, a, { Action: "ListDenials", MaxItems: "1001" });
+    expect(tooMany.status).toBe(400);
   });
 });
 

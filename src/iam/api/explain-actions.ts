@@ -1,12 +1,32 @@
 /**
- * ExplainDenial, an s3gate action in the IAM API's form: the full reason of a recent denial by its request id
- * (the deciding check, decision, policy, version, statement and failed condition, and every check the request
- * needed), for an admin to explain any key's denial. Authorized as `iam:ExplainDenial`; the denials are this
- * process's, from the last hour.
+ * ExplainDenial and ListDenials, s3gate actions in the IAM API's form: the full reason of a recent denial by its
+ * request id (the deciding check, decision, policy, version, statement and failed condition, and every check the
+ * request needed), and the list of recent denials, for an admin to explain any key's denial. Authorized as
+ * `iam:ExplainDenial` and `iam:ListDenials` (on `user/<key>` when listing one key's, so a key may be allowed its
+ * own); the denials are this process's, from the last hour.
  */
 import { IamError } from "../../errors.js";
+import type { DenialRecord } from "../../observe/denials.js";
 import type { ActionSpec } from "./shared.js";
 import { userArn } from "./shared.js";
+
+/** A denial as ListDenials lists it: who, what, when, and the check that decided. */
+function summary(denial: DenialRecord) {
+  const detail = new Map(denial.details);
+  return {
+    RequestId: denial.requestId,
+    DeniedAt: new Date(denial.at),
+    AccessKeyId: denial.accessKeyId,
+    Anonymous: denial.accessKeyId === undefined,
+    Operation: denial.operation,
+    Bucket: denial.bucket,
+    Key: denial.key,
+    SourceIp: denial.sourceIp,
+    Decision: detail.get("Decision"),
+    Action: detail.get("Action"),
+    ResourceArn: detail.get("ResourceArn"),
+  };
+}
 
 export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, ActionSpec>([
   [
@@ -23,17 +43,7 @@ export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, 
           );
         const detail = new Map(denial.details);
         return {
-          RequestId: denial.requestId,
-          DeniedAt: new Date(denial.at),
-          AccessKeyId: denial.accessKeyId,
-          Anonymous: denial.accessKeyId === undefined,
-          Operation: denial.operation,
-          Bucket: denial.bucket,
-          Key: denial.key,
-          SourceIp: denial.sourceIp,
-          Decision: detail.get("Decision"),
-          Action: detail.get("Action"),
-          ResourceArn: detail.get("ResourceArn"),
+          ...summary(denial),
           DecidingPolicy: detail.get("DecidingPolicy"),
           DecidingPolicyVersion: detail.get("DecidingPolicyVersion"),
           DecidingStatement: detail.get("DecidingStatement"),
@@ -46,6 +56,19 @@ export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, 
             : undefined,
           NeededChecks: denial.needed.map((c) => ({ Action: c.action, Resource: c.resource })),
         };
+      },
+    },
+  ],
+  [
+    "ListDenials",
+    {
+      resource: (call) => userArn(call, call.params.opt("AccessKeyId") ?? "*"),
+      run(call) {
+        const accessKeyId = call.params.opt("AccessKeyId");
+        const operation = call.params.opt("Operation");
+        const max = call.params.int("MaxItems", 1, 1000, 100);
+        const denials = call.deps.denials?.list({ accessKeyId, operation }, max) ?? [];
+        return { Denials: denials.map(summary) };
       },
     },
   ],

@@ -114,6 +114,18 @@ function simulate(
             d.failedCondition !== undefined && d.failedCondition.value === undefined
               ? [d.failedCondition.key]
               : [],
+          // s3gate's own: the condition that kept the nearest statement from applying.
+          ...(d.failedCondition === undefined
+            ? {}
+            : {
+                FailedCondition: {
+                  SourcePolicyId: d.policy,
+                  StatementId: d.statement,
+                  Operator: d.failedCondition.operator,
+                  Key: d.failedCondition.key,
+                  Value: d.failedCondition.value,
+                },
+              }),
         },
       });
     }
