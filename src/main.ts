@@ -24,6 +24,7 @@ Commands:
   keys …        manage access keys through an s3gate's IAM API (s3gate keys --help)
   policies …    manage policies (s3gate policies --help)
   simulate      decide an action on a resource for a key
+  denials       the recent denials, by key and operation
   explain       the full reason of a recent denial, by request id
 
 Settings come from S3GATE_* environment variables and an optional JSON file (--config or S3GATE_CONFIG);

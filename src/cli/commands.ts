@@ -471,6 +471,30 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    words: ["denials"],
+    usage: "s3gate denials [--key KEY] [--operation OPERATION] [--max N]",
+    help: "Lists the recent denials of the s3gate answering, newest first (needs iam:ListDenials, which Admin has).",
+    options: { key: { type: "string" }, operation: { type: "string" }, max: { type: "string" } },
+    async run(ctx) {
+      const params: Record<string, string> = {};
+      if (ctx.values.key !== undefined) params.AccessKeyId = String(ctx.values.key);
+      if (ctx.values.operation !== undefined) params.Operation = String(ctx.values.operation);
+      if (ctx.values.max !== undefined) params.MaxItems = String(ctx.values.max);
+      const denials = asList((await iam(ctx, "ListDenials", params)).Denials);
+      return {
+        rows: denials.map((d) => ({
+          TIME: text(d.DeniedAt),
+          REQUEST: text(d.RequestId),
+          KEY: d.Anonymous === true ? "anonymous" : text(d.AccessKeyId),
+          OPERATION: text(d.Operation),
+          TARGET: [text(d.Bucket), text(d.Key)].filter((p) => p !== "").join("/"),
+          DECISION: `${text(d.Decision)} ${text(d.Action)}`.trim(),
+        })),
+        json: denials,
+      };
+    },
+  },
+  {
     words: ["explain"],
     usage: "s3gate explain REQUEST-ID",
     help: "The full reason of a recent denial (needs iam:ExplainDenial, which Admin has).",

@@ -441,6 +441,35 @@ describe("Helm chart", () => {
     expect((workloads(HELM_DEFAULTS)[0]!.spec as Obj).replicas).toBe(3);
   });
 
+  it("serves the web console on a port of its own only when console.enabled", () => {
+    const consoleFrom = [{ podSelector: { matchLabels: { role: "operator" } } }];
+    const options = {
+      ...ALL_HELM_OPTIONS,
+      console: { enabled: true },
+      networkPolicy: { ...ALL_HELM_OPTIONS.networkPolicy, consoleFrom },
+    };
+    const objs = helmTemplate(chart, options, undefined, OPERATOR_API).objects as K8sObject[];
+    const config = objs.find((o) => o.kind === "ConfigMap" && (o.data as Obj | undefined)?.S3GATE_LISTEN)!;
+    expect((config.data as Obj).S3GATE_CONSOLE_LISTEN).toBe("0.0.0.0:8082");
+    expect(s3gateContainer(workloads(objs)[0]!).ports).toContainEqual({
+      name: "console",
+      containerPort: 8082,
+    });
+    const service = objs.find((o) => o.kind === "Service")!;
+    expect((service.spec as Obj).ports as Obj[]).toContainEqual({
+      name: "console",
+      port: 8082,
+      targetPort: "console",
+    });
+    const rules = (objs.find((o) => o.kind === "NetworkPolicy")!.spec as Obj).ingress as Obj[];
+    expect(rules[2]).toEqual({ ports: [{ port: "console", protocol: "TCP" }], from: consoleFrom });
+    const defaults = HELM_DEFAULTS.find(
+      (o) => o.kind === "ConfigMap" && (o.data as Obj | undefined)?.S3GATE_LISTEN,
+    )!;
+    expect((defaults.data as Obj).S3GATE_CONSOLE_LISTEN).toBeUndefined();
+    expect(JSON.stringify(HELM_DEFAULTS)).not.toContain('"console"');
+  });
+
   it("lets OpenShift assign the UID: the pod security context without runAsUser, runAsGroup and fsGroup", () => {
     const objs = RENDERED.find(([n]) => n.includes("OpenShift"))![1];
     const pod = podSpec(workloads(objs)[0]!);

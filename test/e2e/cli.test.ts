@@ -200,6 +200,14 @@ describe("simulate and explain", () => {
     expect(explained.status, explained.stderr).toBe(0);
     expect(explained.stdout).toContain(`GetObject by ${key.accessKeyId}`);
     expect(explained.stdout).toContain("decision: ImplicitDeny on s3:GetObject arn:aws:s3:::payroll/q1.csv");
+    const listed = await s3gate(["denials", "--key", key.accessKeyId], asRoot());
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^TIME\s+REQUEST\s+KEY\s+OPERATION\s+TARGET\s+DECISION$/m);
+    expect(listed.stdout).toContain(denied.$metadata.requestId);
+    expect(listed.stdout).toContain("payroll/q1.csv");
+    const puts = (await json(["denials", "--key", key.accessKeyId, "--operation", "PutObject"])) as unknown[];
+    expect(puts).toEqual([]);
+    expect((await s3gate(["denials", "--max", "0"], asRoot())).status).toBe(4);
   });
 });
 

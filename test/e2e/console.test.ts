@@ -191,6 +191,7 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
 
   it("attaches the policy to the key, which then reads but cannot write", async () => {
     await page.goto(`${consoleUrl}/#/keys/${keyId}`);
+    await expect.poll(() => page.locator("dl.facts").innerText()).toContain("reports-reader");
     await page.getByLabel("Policy to attach").selectOption({ label: "reports-read-only" });
     await page.getByRole("button", { name: "Attach" }).click();
     await page.getByRole("link", { name: "reports-read-only" }).waitFor();

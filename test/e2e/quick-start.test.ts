@@ -18,31 +18,37 @@ const cwd = mkdtempSync(join(tmpdir(), "s3gate-quickstart-"));
 const children: ChildProcess[] = [];
 
 /** Starts `s3gate dev` in `cwd` (ports chosen by the OS) and resolves with the printed `export` variables. */
-async function startDev(): Promise<{ env: Record<string, string>; child: ChildProcess }> {
+async function startDev(): Promise<{ env: Record<string, string>; child: ChildProcess; console: string }> {
   const child = spawn(process.execPath, [MAIN, "dev"], {
     cwd,
     env: {
       PATH: process.env.PATH,
       S3GATE_LISTEN: "127.0.0.1:0",
       S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+      S3GATE_CONSOLE_LISTEN: "127.0.0.1:0",
       S3GATE_ACCESS_LOG: "off",
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.push(child);
+  let consoleUrl = "";
   const line = await new Promise<string>((resolve, reject) => {
     let err = "";
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
       const m = /^export (.*)$/m.exec(err);
-      if (m !== null) resolve(m[1]!);
+      const c = /^Web console: (\S+)$/m.exec(err);
+      if (m !== null && c !== null) {
+        consoleUrl = c[1]!;
+        resolve(m[1]!);
+      }
     });
     child.once("exit", (code) => reject(new Error(`s3gate dev exited with ${code}: ${err}`)));
   });
   const env: Record<string, string> = {};
   for (const pair of line.split(" "))
     env[pair.slice(0, pair.indexOf("="))] = pair.slice(pair.indexOf("=") + 1);
-  return { env, child };
+  return { env, child, console: consoleUrl };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -59,8 +65,12 @@ describe("quick start: s3gate dev", () => {
   let first: Record<string, string>;
 
   it("starts with no configuration and prints the export line", async () => {
-    const { env, child } = await startDev();
+    const { env, child, console: consoleUrl } = await startDev();
     first = env;
+    // The web console is on in dev mode, at the printed address.
+    const page = await fetch(consoleUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>s3gate console</title>");
     expect(Object.keys(env).sort()).toEqual([
       "AWS_ACCESS_KEY_ID",
       "AWS_DEFAULT_REGION",

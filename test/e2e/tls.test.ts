@@ -87,6 +87,7 @@ describe.skipIf(!HAS_OPENSSL)("TLS data plane", () => {
       S3GATE_TLS_CERT_FILE: CERT,
       S3GATE_TLS_KEY_FILE: KEY,
       S3GATE_TLS_RELOAD_INTERVAL_MS: "100",
+      S3GATE_CONSOLE_LISTEN: "127.0.0.1:0",
     });
     s3 = new S3Client({
       endpoint: `https://localhost:${rig.gateway.data.port}`,
@@ -115,6 +116,27 @@ describe.skipIf(!HAS_OPENSSL)("TLS data plane", () => {
       (r) => r.method === "PUT" && r.target.startsWith("/tls-bucket/a/b.txt"),
     );
     expect(put).toMatchObject({ completed: true, bodyBytes: body.length, signatureValid: true });
+    // The web console is served over TLS too.
+    const page = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: "127.0.0.1",
+          port: rig.gateway.console!.port,
+          path: "/",
+          servername: "localhost",
+          ca: first.cert,
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d: Buffer) => (text += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<title>s3gate console</title>");
   });
 
   it("refuses plain HTTP on the TLS port and anything below TLS 1.2", async () => {
@@ -157,6 +179,13 @@ describe.skipIf(!HAS_OPENSSL)("TLS data plane", () => {
       now = await presented(port, [first.cert, second.cert]);
     }
     expect(now).toBe(fingerprint(second.cert));
+    // The console's listener reloads the same pair.
+    let onConsole = "";
+    for (let i = 0; i < 50 && onConsole !== fingerprint(second.cert); i++) {
+      onConsole = await presented(rig.gateway.console!.port, [first.cert, second.cert]);
+      if (onConsole !== fingerprint(second.cert)) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(onConsole).toBe(fingerprint(second.cert));
     const metrics = await (await fetch(`${rig.admin}/metrics`)).text();
     const expiry = Number(/^s3gate_tls_certificate_expiry_timestamp_seconds (\S+)/m.exec(metrics)?.[1]);
     expect(expiry * 1000).toBe(Date.parse(new X509Certificate(second.cert).validTo));

@@ -259,6 +259,10 @@ export function KeysPage({ session }: { session: Session }) {
 
 /** One key: its details and attached policies, attach and detach. */
 export function KeyPage({ session, id }: { session: Session; id: string }) {
+  const details = useLoad(async () => {
+    const [meta] = list((await iam(session, "ListAccessKeys", { UserName: id })).AccessKeyMetadata);
+    return meta === undefined ? undefined : keyRow(session, meta);
+  }, [session, id]);
   const attached = useLoad(
     async () => list((await iam(session, "ListAttachedUserPolicies", { UserName: id })).AttachedPolicies),
     [session, id],
@@ -277,6 +281,23 @@ export function KeyPage({ session, id }: { session: Session; id: string }) {
         <a href={href("keys")}>All keys</a> ·{" "}
         <a href={`${href("denials")}?key=${encodeURIComponent(id)}`}>Its denials</a>
       </p>
+      <ErrorNote error={details.error} />
+      {details.data === undefined ? null : (
+        <dl class="facts">
+          <dt>Name</dt>
+          <dd>{details.data.name || "(none)"}</dd>
+          <dt>Status</dt>
+          <dd>
+            <span class={statusClass(details.data.status)}>{details.data.status}</span>
+          </dd>
+          <dt>Created</dt>
+          <dd>{when(details.data.created)}</dd>
+          <dt>Expires</dt>
+          <dd>{when(details.data.expires) || "never"}</dd>
+          <dt>Last used</dt>
+          <dd>{when(details.data.lastUsed) || "never"}</dd>
+        </dl>
+      )}
       <h2>Attached policies</h2>
       <ErrorNote error={attached.error} />
       <ErrorNote error={action.error} />

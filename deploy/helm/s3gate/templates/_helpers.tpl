@@ -55,6 +55,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "s3gate.configData" -}}
 S3GATE_LISTEN: "0.0.0.0:8080"
 S3GATE_ADMIN_LISTEN: "0.0.0.0:8081"
+{{- if .Values.console.enabled }}
+S3GATE_CONSOLE_LISTEN: "0.0.0.0:8082"
+{{- end }}
 S3GATE_DATA_DIR: /var/lib/s3gate
 {{- if .Values.tls.enabled }}
 S3GATE_TLS_CERT_FILE: /etc/s3gate/tls/tls.crt
