@@ -4,14 +4,12 @@
  * fields (sent with fetch, and submitted by an HTML form that is redirected back), and it can read the
  * AccessDenied of a request it may not make. Skipped, with a notice, where chromium is not installed.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { CHROMIUM, launchChromium, type Chromium } from "../helpers/chromium.js";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -24,7 +22,6 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { ROOT_KEY, s3Client, startRig, type Rig } from "../helpers/backend.js";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 if (CHROMIUM === undefined) console.warn("NOTICE: chromium is not installed; the browser tests are skipped.");
 
 const BUCKET = "browser-bucket";
@@ -33,7 +30,7 @@ let root: S3Client;
 let page: Server;
 let origin: string;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium;
 /** The page at /form (an HTML upload form), set by the test that submits it. */
 let formPage = "";
 
@@ -66,28 +63,15 @@ beforeAll(async () => {
       },
     }),
   );
-  profile = mkdtempSync(join(tmpdir(), "s3gate-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
+  context = browser.context;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   page?.close();
   root?.destroy();
   await rig?.stop();
-  if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
 });
 
 describe.skipIf(CHROMIUM === undefined)("a page on another origin", () => {

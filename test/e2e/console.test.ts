@@ -6,11 +6,11 @@
  * serves no object. Screenshots of each screen go to artifacts/console/. Skipped, with a notice, where
  * chromium is not installed.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium, type Chromium } from "../helpers/chromium.js";
 import {
   CreateBucketCommand,
   GetBucketPolicyCommand,
@@ -21,7 +21,6 @@ import {
 import { BACKEND_KIND, ROOT_KEY, s3Client, startRig, type Rig } from "../helpers/backend.js";
 import { buildPolicy } from "../../src/console/web/builder.js";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 if (CHROMIUM === undefined) console.warn("NOTICE: chromium is not installed; the console tests are skipped.");
 
 const BUCKET = "console-bucket";
@@ -30,7 +29,7 @@ let rig: Rig;
 let root: S3Client;
 let consoleUrl: string;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium;
 let page: Page;
 
 beforeAll(async () => {
@@ -41,30 +40,16 @@ beforeAll(async () => {
   await root.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await root.send(new PutObjectCommand({ Bucket: BUCKET, Key: "report.txt", Body: "quarterly" }));
   mkdirSync(SHOTS, { recursive: true });
-  profile = mkdtempSync(join(tmpdir(), "s3gate-console-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium({ width: 1280, height: 800 });
+  context = browser.context;
   page = context.pages()[0] ?? (await context.newPage());
   page.on("dialog", (d) => void d.accept());
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   root?.destroy();
   await rig?.stop();
-  if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

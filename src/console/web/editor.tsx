@@ -6,14 +6,23 @@
 import { useMemo, useRef } from "preact/hooks";
 import { locate, type Problem } from "./json-paths.js";
 
-export function JsonEditor(props: {
-  label: string;
-  value: string;
-  onInput: (text: string) => void;
-  problems: readonly Problem[];
+/** The document being edited and its problems (see `useDocument`). */
+export interface EditedDocument {
+  readonly document: string;
+  setDocument(text: string): void;
+  readonly problems: readonly Problem[];
   /** Where the problems came from, e.g. "s3gate's validator" or "the server". */
-  source: string;
-}) {
+  readonly source: string;
+}
+
+export function JsonEditor({ label, doc }: { label: string; doc: EditedDocument }) {
+  const props = {
+    label,
+    value: doc.document,
+    onInput: doc.setDocument,
+    problems: doc.problems,
+    source: doc.source,
+  };
   const area = useRef<HTMLTextAreaElement>(null);
   const backdrop = useRef<HTMLDivElement>(null);
   const located = useMemo(() => locate(props.value, props.problems), [props.value, props.problems]);

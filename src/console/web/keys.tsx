@@ -1,7 +1,7 @@
 /** The keys pages: the list (name, status, created, expiry, last use), create, enable/disable, rotate, delete, and one key's policies. */
 import { useState } from "preact/hooks";
 import { EXPIRES_TAG, iam, iamAll, list, text, type Json, type Session } from "./api.js";
-import { ErrorNote, Field, SecretPanel, href, useAction, useLoad, when } from "./ui.js";
+import { ErrorNote, Field, SecretPanel, href, useAction, useLoad, when, Table } from "./ui.js";
 
 interface KeyRow {
   readonly id: string;
@@ -180,79 +180,66 @@ export function KeysPage({ session }: { session: Session }) {
           </select>
         )}
       </Field>
-      <div class="scroll">
-        <table>
-          <caption>{keys.loading ? "Loading…" : `${keys.data?.length ?? 0} keys`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data ?? []).map((k) => (
-              <tr key={k.id} data-key={k.id}>
-                <td>
-                  <a href={href("keys", k.id)}>
-                    <code>{k.id}</code>
-                  </a>
-                </td>
-                <td>{k.name}</td>
-                <td>
-                  <span class={statusClass(k.status)}>{k.status}</span>
-                </td>
-                <td>{when(k.created)}</td>
-                <td>{when(k.expires)}</td>
-                <td>{when(k.lastUsed) || "never"}</td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    disabled={action.busy}
-                    aria-label={`${k.status === "Active" ? "Disable" : "Enable"} ${k.id}`}
-                    onClick={() =>
-                      act(async () => {
-                        await iam(session, "UpdateAccessKey", {
-                          AccessKeyId: k.id,
-                          Status: k.status === "Active" ? "Inactive" : "Active",
-                        });
-                      })
-                    }
-                  >
-                    {k.status === "Active" ? "Disable" : "Enable"}
-                  </button>
-                  <button
-                    type="button"
-                    disabled={action.busy}
-                    aria-label={`Rotate ${k.id}`}
-                    onClick={() => act(async () => setRotated(await rotateKey(session, k, grace)))}
-                  >
-                    Rotate
-                  </button>
-                  <button
-                    type="button"
-                    class="danger"
-                    disabled={action.busy}
-                    aria-label={`Delete ${k.id}`}
-                    onClick={() =>
-                      confirm(`Delete ${k.id} for good?`) &&
-                      act(async () => {
-                        await iam(session, "DeleteAccessKey", { AccessKeyId: k.id });
-                      })
-                    }
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={["Key", "Name", "Status", "Created", "Expires", "Last used", "Actions"]}
+        listing={{ loaded: keys, noun: "keys" }}
+      >
+        {(keys.data ?? []).map((k) => (
+          <tr key={k.id} data-key={k.id}>
+            <td>
+              <a href={href("keys", k.id)}>
+                <code>{k.id}</code>
+              </a>
+            </td>
+            <td>{k.name}</td>
+            <td>
+              <span class={statusClass(k.status)}>{k.status}</span>
+            </td>
+            <td>{when(k.created)}</td>
+            <td>{when(k.expires)}</td>
+            <td>{when(k.lastUsed) || "never"}</td>
+            <td class="actions">
+              <button
+                type="button"
+                disabled={action.busy}
+                aria-label={`${k.status === "Active" ? "Disable" : "Enable"} ${k.id}`}
+                onClick={() =>
+                  act(async () => {
+                    await iam(session, "UpdateAccessKey", {
+                      AccessKeyId: k.id,
+                      Status: k.status === "Active" ? "Inactive" : "Active",
+                    });
+                  })
+                }
+              >
+                {k.status === "Active" ? "Disable" : "Enable"}
+              </button>
+              <button
+                type="button"
+                disabled={action.busy}
+                aria-label={`Rotate ${k.id}`}
+                onClick={() => act(async () => setRotated(await rotateKey(session, k, grace)))}
+              >
+                Rotate
+              </button>
+              <button
+                type="button"
+                class="danger"
+                disabled={action.busy}
+                aria-label={`Delete ${k.id}`}
+                onClick={() =>
+                  confirm(`Delete ${k.id} for good?`) &&
+                  act(async () => {
+                    await iam(session, "DeleteAccessKey", { AccessKeyId: k.id });
+                  })
+                }
+              >
+                Delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

@@ -6,7 +6,7 @@ import { ApiError, iam, iamAll, list, text, type Session } from "./api.js";
 import { buildPolicy, type BuilderChoice } from "./builder.js";
 import { JsonEditor } from "./editor.js";
 import { problemsFromMessage, type Problem } from "./json-paths.js";
-import { ErrorNote, Field, href, useAction, useLoad, when } from "./ui.js";
+import { ErrorNote, Field, href, useAction, useLoad, when, Table } from "./ui.js";
 
 /** The problems s3gate's validator finds in a document (the same code as the server's). */
 export function validate(document: string, bucketPolicy?: BucketPolicyOptions): Problem[] {
@@ -58,35 +58,24 @@ export function PoliciesPage({ session }: { session: Session }) {
         </a>
       </p>
       <ErrorNote error={policies.error} />
-      <div class="scroll">
-        <table>
-          <caption>{policies.loading ? "Loading…" : `${policies.data?.length ?? 0} policies`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Keys attached</th>
-              <th scope="col">Default version</th>
-              <th scope="col">Updated</th>
-              <th scope="col">ARN</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(policies.data ?? []).map((p) => (
-              <tr key={text(p.Arn)}>
-                <td>
-                  <a href={href("policies", text(p.Arn))}>{text(p.PolicyName)}</a>
-                </td>
-                <td>{text(p.AttachmentCount)}</td>
-                <td>{text(p.DefaultVersionId)}</td>
-                <td>{when(p.UpdateDate)}</td>
-                <td>
-                  <code>{text(p.Arn)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={["Name", "Keys attached", "Default version", "Updated", "ARN"]}
+        listing={{ loaded: policies, noun: "policies" }}
+      >
+        {(policies.data ?? []).map((p) => (
+          <tr key={text(p.Arn)}>
+            <td>
+              <a href={href("policies", text(p.Arn))}>{text(p.PolicyName)}</a>
+            </td>
+            <td>{text(p.AttachmentCount)}</td>
+            <td>{text(p.DefaultVersionId)}</td>
+            <td>{when(p.UpdateDate)}</td>
+            <td>
+              <code>{text(p.Arn)}</code>
+            </td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }
@@ -138,69 +127,57 @@ export function PolicyPage({ session, arn }: { session: Session; arn: string }) 
       <ErrorNote error={policy.error} />
       <ErrorNote error={action.error} />
       <h2>Versions</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(policy.data?.versions ?? []).map((v) => {
-              const id = text(v.VersionId);
-              return (
-                <tr key={id}>
-                  <td>
-                    {id}{" "}
-                    {v.IsDefaultVersion === true ? <span class="status status-active">default</span> : null}
-                  </td>
-                  <td>{when(v.CreateDate)}</td>
-                  <td class="actions">
-                    <button type="button" onClick={() => setShown(id)} aria-label={`View version ${id}`}>
-                      View
+      <Table columns={["Version", "Created", "Actions"]}>
+        {(policy.data?.versions ?? []).map((v) => {
+          const id = text(v.VersionId);
+          return (
+            <tr key={id}>
+              <td>
+                {id} {v.IsDefaultVersion === true ? <span class="status status-active">default</span> : null}
+              </td>
+              <td>{when(v.CreateDate)}</td>
+              <td class="actions">
+                <button type="button" onClick={() => setShown(id)} aria-label={`View version ${id}`}>
+                  View
+                </button>
+                {v.IsDefaultVersion === true || managed ? null : (
+                  <>
+                    <button
+                      type="button"
+                      disabled={action.busy}
+                      aria-label={`Make version ${id} the default`}
+                      onClick={() =>
+                        act(async () => {
+                          await iam(session, "SetDefaultPolicyVersion", {
+                            PolicyArn: arn,
+                            VersionId: id,
+                          });
+                        })
+                      }
+                    >
+                      Set as default
                     </button>
-                    {v.IsDefaultVersion === true || managed ? null : (
-                      <>
-                        <button
-                          type="button"
-                          disabled={action.busy}
-                          aria-label={`Make version ${id} the default`}
-                          onClick={() =>
-                            act(async () => {
-                              await iam(session, "SetDefaultPolicyVersion", {
-                                PolicyArn: arn,
-                                VersionId: id,
-                              });
-                            })
-                          }
-                        >
-                          Set as default
-                        </button>
-                        <button
-                          type="button"
-                          class="danger"
-                          disabled={action.busy}
-                          aria-label={`Delete version ${id}`}
-                          onClick={() =>
-                            act(async () => {
-                              await iam(session, "DeletePolicyVersion", { PolicyArn: arn, VersionId: id });
-                              setShown(undefined);
-                            })
-                          }
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                    <button
+                      type="button"
+                      class="danger"
+                      disabled={action.busy}
+                      aria-label={`Delete version ${id}`}
+                      onClick={() =>
+                        act(async () => {
+                          await iam(session, "DeletePolicyVersion", { PolicyArn: arn, VersionId: id });
+                          setShown(undefined);
+                        })
+                      }
+                    >
+                      Delete
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </Table>
       <h2>Document, version {versionId}</h2>
       <ErrorNote error={version.error} />
       <pre class="document" data-testid="policy-document">
@@ -301,13 +278,7 @@ function NewVersion(props: {
     );
   return (
     <section class="panel" aria-label="New version">
-      <JsonEditor
-        label="Policy document (JSON)"
-        value={doc.document}
-        onInput={doc.setDocument}
-        problems={doc.problems}
-        source={doc.source}
-      />
+      <JsonEditor label="Policy document (JSON)" doc={doc} />
       <button type="button" onClick={save} disabled={action.busy}>
         Save as the default version
       </button>
@@ -375,24 +346,22 @@ export function Builder({ write }: { write: (document: string) => void }) {
           />
         )}
       </Field>
-      <Field label="Not before (optional)">
-        {(id) => (
-          <input
-            id={id}
-            type="datetime-local"
-            onInput={(e) => set({ notBefore: iso(e.currentTarget.value) })}
-          />
-        )}
-      </Field>
-      <Field label="Not after (optional)">
-        {(id) => (
-          <input
-            id={id}
-            type="datetime-local"
-            onInput={(e) => set({ notAfter: iso(e.currentTarget.value) })}
-          />
-        )}
-      </Field>
+      {(
+        [
+          ["Not before (optional)", "notBefore"],
+          ["Not after (optional)", "notAfter"],
+        ] as const
+      ).map(([label, bound]) => (
+        <Field label={label} key={bound}>
+          {(id) => (
+            <input
+              id={id}
+              type="datetime-local"
+              onInput={(e) => set({ [bound]: iso(e.currentTarget.value) })}
+            />
+          )}
+        </Field>
+      ))}
       <button
         type="button"
         onClick={() => {
@@ -452,13 +421,7 @@ export function NewPolicyPage({ session }: { session: Session }) {
           <Builder write={doc.setDocument} />
         </div>
         <div>
-          <JsonEditor
-            label="Policy document (JSON)"
-            value={doc.document}
-            onInput={doc.setDocument}
-            problems={doc.problems}
-            source={doc.source}
-          />
+          <JsonEditor label="Policy document (JSON)" doc={doc} />
           <button type="submit" disabled={action.busy}>
             Create policy
           </button>

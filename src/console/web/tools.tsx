@@ -16,7 +16,7 @@ import {
 } from "./api.js";
 import { JsonEditor } from "./editor.js";
 import { useDocument } from "./policies.js";
-import { ErrorNote, Field, href, useAction, useLoad, when } from "./ui.js";
+import { ErrorNote, Field, href, useAction, useLoad, when, Table } from "./ui.js";
 
 const ACTIONS = [...S3_ACTIONS, ...IAM_ACTIONS].sort();
 
@@ -295,44 +295,32 @@ export function DenialsPage({ session, query }: { session: Session; query: URLSe
         </button>
       </form>
       <ErrorNote error={denials.error} />
-      <div class="scroll">
-        <table>
-          <caption>{denials.loading ? "Loading…" : `${denials.data?.length ?? 0} denials`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Key</th>
-              <th scope="col">Operation</th>
-              <th scope="col">Target</th>
-              <th scope="col">Decision</th>
-              <th scope="col">Request</th>
+      <Table
+        columns={["Time", "Key", "Operation", "Target", "Decision", "Request"]}
+        listing={{ loaded: denials, noun: "denials" }}
+      >
+        {(denials.data ?? []).map((d) => {
+          const id = text(d.RequestId);
+          return (
+            <tr key={id} data-request={id}>
+              <td>{when(d.DeniedAt)}</td>
+              <td>{d.Anonymous === true ? "anonymous" : <code>{text(d.AccessKeyId)}</code>}</td>
+              <td>{text(d.Operation)}</td>
+              <td>
+                <code>{[text(d.Bucket), text(d.Key)].filter((s) => s !== "").join("/")}</code>
+              </td>
+              <td>
+                {text(d.Decision)} <code>{text(d.Action)}</code>
+              </td>
+              <td>
+                <button type="button" onClick={() => setOpen(id)} aria-label={`Why was ${id} denied?`}>
+                  Why?
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(denials.data ?? []).map((d) => {
-              const id = text(d.RequestId);
-              return (
-                <tr key={id} data-request={id}>
-                  <td>{when(d.DeniedAt)}</td>
-                  <td>{d.Anonymous === true ? "anonymous" : <code>{text(d.AccessKeyId)}</code>}</td>
-                  <td>{text(d.Operation)}</td>
-                  <td>
-                    <code>{[text(d.Bucket), text(d.Key)].filter((s) => s !== "").join("/")}</code>
-                  </td>
-                  <td>
-                    {text(d.Decision)} <code>{text(d.Action)}</code>
-                  </td>
-                  <td>
-                    <button type="button" onClick={() => setOpen(id)} aria-label={`Why was ${id} denied?`}>
-                      Why?
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </Table>
       {open === undefined ? null : <Explanation session={session} requestId={open} />}
     </>
   );
@@ -415,13 +403,7 @@ function BucketEditor(props: { session: Session; bucket: string; initial: string
           ? "This bucket has no policy; the one below is a starting point."
           : "The bucket's policy:"}
       </p>
-      <JsonEditor
-        label="Bucket policy (JSON)"
-        value={doc.document}
-        onInput={doc.setDocument}
-        problems={doc.problems}
-        source={doc.source}
-      />
+      <JsonEditor label="Bucket policy (JSON)" doc={doc} />
       <button
         type="button"
         disabled={action.busy}

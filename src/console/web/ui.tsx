@@ -150,3 +150,32 @@ export function when(iso: unknown): string {
 
 /** `#/a/b` links, with the parts encoded. */
 export const href = (...parts: string[]): string => `#/${parts.map(encodeURIComponent).join("/")}`;
+
+/** A table of a listing: its caption says how many rows were loaded (or that they are loading). */
+export function Table(props: {
+  columns: readonly string[];
+  /** The listing and what its rows are, for the caption ("3 keys"). */
+  listing?: { loaded: Loaded<readonly unknown[]>; noun: string };
+  children: ComponentChildren;
+}) {
+  const l = props.listing;
+  return (
+    <div class="scroll">
+      <table>
+        {l === undefined ? null : (
+          <caption>{l.loaded.loading ? "Loading…" : `${l.loaded.data?.length ?? 0} ${l.noun}`}</caption>
+        )}
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
