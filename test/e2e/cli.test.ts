@@ -189,6 +189,39 @@ describe("simulate and explain", () => {
       )[0]!.EvalDecision;
     expect(await sim("arn:aws:s3:::reports/q1.csv")).toBe("allowed");
     expect(await sim("arn:aws:s3:::payroll/q1.csv")).toBe("implicitDeny");
+    // A statement whose condition fails is named, with the condition and the value it saw.
+    const lab = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "LabFromTheOffice",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::lab/*",
+          Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+        },
+      ],
+    });
+    await json(["policies", "create", "sim-lab", "--file", file("sim-lab.json", lab)]);
+    await json(["keys", "attach", key.accessKeyId, "sim-lab"]);
+    const args = [
+      "simulate",
+      "--key",
+      key.accessKeyId,
+      "--action",
+      "s3:GetObject",
+      "--resource",
+      "arn:aws:s3:::lab/x",
+    ];
+    const outside = await s3gate([...args, "--context", "aws:SourceIp=192.0.2.1"], asRoot());
+    expect(outside.status, outside.stderr).toBe(0);
+    expect(outside.stdout).toMatch(/FAILED CONDITION/);
+    expect(outside.stdout).toContain("LabFromTheOffice: IpAddress aws:SourceIp = 192.0.2.1");
+    expect(outside.stdout).toContain("implicitDeny");
+    const inside = (await json([...args, "--context", "aws:SourceIp=10.1.2.3"])) as {
+      EvalDecision: string;
+    }[];
+    expect(inside[0]!.EvalDecision).toBe("allowed");
     const s3 = s3Client(rig.endpoint, key);
     const denied = (await s3
       .send(new GetObjectCommand({ Bucket: "payroll", Key: "q1.csv" }))

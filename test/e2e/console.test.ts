@@ -24,6 +24,16 @@ import { buildPolicy } from "../../src/console/web/builder.js";
 if (CHROMIUM === undefined) console.warn("NOTICE: chromium is not installed; the console tests are skipped.");
 
 const BUCKET = "console-bucket";
+/** What the builder is asked for in the test: read-only on the bucket. */
+const READ_ONLY = {
+  access: "read-only",
+  bucket: BUCKET,
+  prefix: "",
+  homeFolder: false,
+  sourceIps: [],
+  notBefore: "",
+  notAfter: "",
+} as const;
 const SHOTS = join(import.meta.dirname, "..", "..", "artifacts", "console", BACKEND_KIND);
 let rig: Rig;
 let root: S3Client;
@@ -139,17 +149,7 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
     await shot("04-policy-problems");
     await page.getByLabel("Bucket", { exact: true }).fill(BUCKET);
     await page.getByRole("button", { name: "Write the policy" }).click();
-    expect(JSON.parse(await editor.inputValue())).toEqual(
-      buildPolicy({
-        access: "read-only",
-        bucket: BUCKET,
-        prefix: "",
-        homeFolder: false,
-        sourceIps: [],
-        notBefore: "",
-        notAfter: "",
-      }),
-    );
+    expect(JSON.parse(await editor.inputValue())).toEqual(buildPolicy(READ_ONLY));
     await expect.poll(() => page.locator("#policy-problems").innerText()).toContain("No problems");
     await shot("05-policy-built");
     await page.getByRole("button", { name: "Create policy" }).click();
@@ -172,6 +172,19 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
       .toContain("Statement[0].Condition.IpAddress.aws:SourceIp");
     expect(await page.locator(".backdrop mark").allInnerTexts()).toEqual(['"10.0.0"']);
     await shot("06-policy-server-problem");
+    // A valid document becomes v2, the default; v1 can be made the default again.
+    const v2 = JSON.stringify(buildPolicy({ ...READ_ONLY, prefix: "reports/" }), null, 2);
+    await page.getByLabel("Policy document (JSON)").fill(v2);
+    await page.getByRole("button", { name: "Save as the default version" }).click();
+    await expect
+      .poll(() => page.getByRole("heading", { name: /^Document, version/ }).innerText())
+      .toBe("Document, version v2");
+    await expect.poll(() => page.getByTestId("policy-document").innerText()).toContain("reports/*");
+    await page.getByRole("button", { name: "Make version v1 the default" }).click();
+    await expect
+      .poll(() => page.getByRole("heading", { name: /^Document, version/ }).innerText())
+      .toBe("Document, version v1");
+    await shot("06b-policy-versions");
   });
 
   it("attaches the policy to the key, which then reads but cannot write", async () => {
@@ -194,6 +207,8 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
     deniedRequestId = denied!.$metadata.requestId!;
     expect(deniedRequestId).not.toBe("");
     client.destroy();
+    await page.getByRole("link", { name: "reports-read-only" }).click();
+    await expect.poll(() => page.getByTestId("policy-keys").innerText()).toContain(keyId);
     await page.goto(`${consoleUrl}/#/policies`);
     const row = page.locator("tr", { hasText: "reports-read-only" });
     await expect.poll(() => row.locator("td").nth(1).innerText()).toBe("1");
@@ -319,6 +334,19 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
   it("rotates the key (the new one works, the old one expires later) and deletes both", async () => {
     await page.goto(`${consoleUrl}/#/keys`);
     await keyRow(keyId);
+    // Disabled, the key is refused; enabled again, it works.
+    const reader = s3Client(rig.endpoint, { accessKeyId: keyId, secretAccessKey: keySecret });
+    await page.getByRole("button", { name: `Disable ${keyId}` }).click();
+    await expect.poll(async () => (await keyRow(keyId)).Status).toBe("Inactive");
+    await expect(
+      reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: "report.txt" })),
+    ).rejects.toMatchObject({
+      name: "InvalidAccessKeyId",
+    });
+    await page.getByRole("button", { name: `Enable ${keyId}` }).click();
+    await expect.poll(async () => (await keyRow(keyId)).Status).toBe("Active");
+    await reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: "report.txt" }));
+    reader.destroy();
     await page.getByRole("button", { name: `Rotate ${keyId}` }).click();
     const newId = (await page.getByTestId("new-key-id").innerText()).trim();
     const newSecret = (await page.getByTestId("new-key-secret").innerText()).trim();
@@ -330,6 +358,16 @@ describe.skipIf(CHROMIUM === undefined)("the web console", () => {
     const client = s3Client(rig.endpoint, { accessKeyId: newId, secretAccessKey: newSecret });
     const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "report.txt" }));
     expect(await got.Body!.transformToString()).toBe("quarterly");
+    // The new key carries the policy; detached, the key may do nothing.
+    await page.goto(`${consoleUrl}/#/keys/${newId}`);
+    await page.getByRole("button", { name: "Detach reports-read-only" }).click();
+    await expect.poll(() => page.locator("ul.plain").first().innerText()).toContain("None");
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "report.txt" })),
+    ).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    await page.goto(`${consoleUrl}/#/keys`);
     for (const id of [keyId, newId]) {
       await page.getByRole("button", { name: `Delete ${id}` }).click();
       await expect.poll(() => page.locator(`tr[data-key="${id}"]`).count()).toBe(0);
