@@ -1,4 +1,4 @@
-/** Wires configuration into running listeners: the data plane and the admin plane. */
+/** Wires configuration into running listeners: the data plane, the admin plane and the web console. */
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createPipeline, type PipelineDeps } from "./pipeline.js";
