@@ -198,8 +198,9 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
   };
   const dataServer = createDataServer(handler, serverOptions);
   // The console: its files, and the same pipeline serving only the IAM API and bucket policies.
+  const consoleAddress = typeof config.consoleListen === "object" ? config.consoleListen : undefined;
   const consoleServer =
-    typeof config.consoleListen !== "object"
+    consoleAddress === undefined
       ? undefined
       : createDataServer(
           consoleHandler(
@@ -239,9 +240,9 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
   const data = await listen(dataServer, config.listen);
   const admin = await listen(adminServer, config.adminListen);
   const consoleAt =
-    consoleServer === undefined || typeof config.consoleListen !== "object"
+    consoleServer === undefined || consoleAddress === undefined
       ? undefined
-      : await listen(consoleServer, config.consoleListen);
+      : await listen(consoleServer, consoleAddress);
   return {
     data,
     admin,

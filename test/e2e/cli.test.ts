@@ -173,20 +173,17 @@ describe("simulate and explain", () => {
       accessKeyId: string;
       secretAccessKey: string;
     };
+    const simulate = (resource: string) => [
+      "simulate",
+      "--key",
+      key.accessKeyId,
+      "--action",
+      "s3:GetObject",
+      "--resource",
+      resource,
+    ];
     const sim = async (resource: string) =>
-      (
-        (await json([
-          "simulate",
-          "--key",
-          key.accessKeyId,
-          "--action",
-          "s3:GetObject",
-          "--resource",
-          resource,
-        ])) as {
-          EvalDecision: string;
-        }[]
-      )[0]!.EvalDecision;
+      ((await json(simulate(resource))) as { EvalDecision: string }[])[0]!.EvalDecision;
     expect(await sim("arn:aws:s3:::reports/q1.csv")).toBe("allowed");
     expect(await sim("arn:aws:s3:::payroll/q1.csv")).toBe("implicitDeny");
     // A statement whose condition fails is named, with the condition and the value it saw.
@@ -204,15 +201,7 @@ describe("simulate and explain", () => {
     });
     await json(["policies", "create", "sim-lab", "--file", file("sim-lab.json", lab)]);
     await json(["keys", "attach", key.accessKeyId, "sim-lab"]);
-    const args = [
-      "simulate",
-      "--key",
-      key.accessKeyId,
-      "--action",
-      "s3:GetObject",
-      "--resource",
-      "arn:aws:s3:::lab/x",
-    ];
+    const args = simulate("arn:aws:s3:::lab/x");
     const outside = await s3gate([...args, "--context", "aws:SourceIp=192.0.2.1"], asRoot());
     expect(outside.status, outside.stderr).toBe(0);
     expect(outside.stdout).toMatch(/FAILED CONDITION/);
