@@ -38,6 +38,7 @@ const AGAINST_RGW = [
   "test/e2e/store-replicas.test.ts",
   "test/e2e/streaming.test.ts",
   "test/e2e/tls.test.ts",
+  "test/e2e/workers.test.ts",
   "test/iam/s3-store.test.ts",
 ];
 

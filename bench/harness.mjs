@@ -75,7 +75,14 @@ async function waitReady(adminPort) {
  * s3gate (dist/main.js) in front of the backend on `backendPort`, with the root key above; resolves once its
  * /readyz answers 200. `nodeFlags` go to Node, `cpus` pins it.
  */
-export async function startGate({ backendPort, dataDir, accessLog, nodeFlags = [], cpus = undefined }) {
+export async function startGate({
+  backendPort,
+  dataDir,
+  accessLog,
+  nodeFlags = [],
+  cpus = undefined,
+  env = {},
+}) {
   const [port, admin] = [await freePort(), await freePort()];
   const [cmd, argv] = pinned(cpus, process.execPath, [
     ...nodeFlags,
@@ -96,6 +103,9 @@ export async function startGate({ backendPort, dataDir, accessLog, nodeFlags = [
       S3GATE_DATA_DIR: dataDir,
       S3GATE_ACCESS_LOG: accessLog,
       S3GATE_LOG_LEVEL: "warn",
+      // One process unless asked: the other benchmarks compare s3gate's request path with the bare proxy's.
+      S3GATE_WORKERS: "1",
+      ...env,
     },
   });
   children.push(child);

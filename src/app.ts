@@ -22,13 +22,18 @@ import { refusedEntry, type RefusedRequest } from "./observe/trace.js";
 import { CONSOLE_OPERATIONS, consoleHandler, loadConsoleAssets } from "./console/serve-console.js";
 import { loadRootCredentials, weakSecret, type RootCredentials } from "./iam/root-credentials.js";
 import type { KeyRecord } from "./authenticate/index.js";
-import { serveBucketConfig, startIam, type Iam } from "./iam/index.js";
+import { serveBucketConfig, startIam, type Iam, type Peers } from "./iam/index.js";
 import { createAuditLog } from "./observe/audit.js";
 import { RecentDenials } from "./observe/denials.js";
 
-export interface Gateway {
-  readonly data: AddressInfo;
+/** A running s3gate with its admin listener: a single process (`S3GATE_WORKERS=1`), or what tests start. */
+export interface Gateway extends Serving {
   readonly admin: AddressInfo;
+}
+
+/** The listeners one process serves, and its parts: a whole gateway, or one worker of several. */
+export interface Serving {
+  readonly data: AddressInfo;
   /** The web console's listener, when it is on. */
   readonly console: AddressInfo | undefined;
   readonly root: RootCredentials;
@@ -40,6 +45,11 @@ export interface Gateway {
   readonly tls: boolean;
   /** Threads hashing large bodies (`S3GATE_HASH_THREADS`, `auto` resolved). */
   readonly hashThreads: number;
+  readonly metrics: Metrics;
+  /** The recent denials this process made. */
+  readonly denials: RecentDenials;
+  /** Checks the backend and the store: undefined when this process can serve requests, else the cause. */
+  readiness(): Promise<string | undefined>;
   /**
    * Begins shutdown while still accepting connections: /readyz answers 503, responses carry `Connection: close`
    * and idle keep-alive connections are closed.
@@ -54,6 +64,8 @@ export interface GatewayOptions {
   readonly now?: () => number;
   /** Where the server log's lines go: stderr when absent; tests read them here. */
   readonly log?: DestinationStream;
+  /** Set in a worker process: its slot and its siblings. It then serves no admin listener (the primary does). */
+  readonly worker?: { readonly slot: number; readonly peers: Peers };
 }
 
 /** The backend as the forwarder and the store reach it: the parsed URL, region and credentials. */
@@ -70,9 +82,26 @@ export function backendFromConfig(config: Config): Backend {
   };
 }
 
-/** Starts s3gate with a validated configuration. */
-export async function startGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
-  const logger = createLogger(config.logLevel, opts.log);
+/** Starts s3gate with a validated configuration, its admin listener included. */
+export async function startGateway(
+  config: Config,
+  opts: Omit<GatewayOptions, "worker"> = {},
+): Promise<Gateway> {
+  const serving = await startServing(config, opts);
+  if (serving.admin === undefined) throw new Error("the admin listener did not start");
+  return { ...serving, admin: serving.admin };
+}
+
+/** Starts one process's listeners: with the admin listener, unless `opts.worker` says this is a worker. */
+export async function startServing(
+  config: Config,
+  opts: GatewayOptions,
+): Promise<Serving & { readonly admin: AddressInfo | undefined }> {
+  const logger = createLogger(
+    config.logLevel,
+    opts.log,
+    opts.worker === undefined ? undefined : { worker: opts.worker.slot },
+  );
   try {
     return await start(config, opts, logger);
   } catch (err) {
@@ -82,7 +111,11 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
   }
 }
 
-async function start(config: Config, opts: GatewayOptions, logger: ServerLog): Promise<Gateway> {
+async function start(
+  config: Config,
+  opts: GatewayOptions,
+  logger: ServerLog,
+): Promise<Serving & { readonly admin: AddressInfo | undefined }> {
   const root = loadRootCredentials(config.dataDir, {
     accessKeyId: config.rootAccessKeyId,
     secretAccessKey: config.rootSecretAccessKey,
@@ -96,10 +129,17 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     });
   const backend = backendFromConfig(config);
   // Read by the metrics only when scraped, after `iam` below is set.
-  const metrics = createMetrics({ storeReady: () => iam.ready() });
+  const metrics = createMetrics({
+    storeReady: () => iam.ready(),
+    ...(opts.worker === undefined ? {} : { worker: String(opts.worker.slot) }),
+  });
   const audit = createAuditLog(config.auditLog, (lines) => metrics.auditLogDropped.inc(lines));
   const denials = new RecentDenials();
-  const iam = await startIam(config, backend, logger, opts.now ?? Date.now, { audit, denials });
+  const iam = await startIam(config, backend, logger, opts.now ?? Date.now, {
+    audit,
+    denials,
+    ...(opts.worker === undefined ? {} : { peers: opts.worker.peers }),
+  });
   const hit = metrics.cacheLookups.labels({ result: "hit" });
   const miss = metrics.cacheLookups.labels({ result: "miss" });
   const keys = {
@@ -196,7 +236,10 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
       if (accessLog.enabled) accessLog.write(refusedEntry(refused));
     },
   };
-  const dataServer = createDataServer(handler, serverOptions);
+  const dataServer = createDataServer(handler, {
+    ...serverOptions,
+    onConnection: () => metrics.connections.inc(),
+  });
   // The console: its files, and the same pipeline serving only the IAM API and bucket policies.
   const consoleAddress = typeof config.consoleListen === "object" ? config.consoleListen : undefined;
   const consoleServer =
@@ -217,28 +260,28 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
         ),
   );
   const stopWatching = () => watchers.forEach((stop) => stop());
-  const readiness = readinessLog(logger, metrics, backend.origin);
+  const readinessSeen = readinessLog(logger, metrics, backend.origin);
   let draining = false;
-  const adminServer = createAdminServer({
-    registry: metrics.registry,
-    ready: async () => {
-      const { reachable, refusal, error } = await forwarder.ping(2000);
-      const up = reachable && refusal === undefined;
-      metrics.backendUp.set(up ? 1 : 0);
-      const cause = !reachable
-        ? "backend_unreachable"
-        : refusal !== undefined
-          ? "backend_refuses_credentials"
-          : !iam.ready()
-            ? "store_unreadable"
-            : undefined;
-      readiness.observe(cause, { error, code: refusal?.code, message: refusal?.message });
-      return cause;
-    },
-    draining: () => draining,
-  });
+  const readiness = async (): Promise<string | undefined> => {
+    const { reachable, refusal, error } = await forwarder.ping(2000);
+    const up = reachable && refusal === undefined;
+    metrics.backendUp.set(up ? 1 : 0);
+    const cause = !reachable
+      ? "backend_unreachable"
+      : refusal !== undefined
+        ? "backend_refuses_credentials"
+        : !iam.ready()
+          ? "store_unreadable"
+          : undefined;
+    readinessSeen.observe(cause, { error, code: refusal?.code, message: refusal?.message });
+    return cause;
+  };
+  const adminServer =
+    opts.worker === undefined
+      ? createAdminServer({ registry: metrics.registry, ready: readiness, draining: () => draining })
+      : undefined;
   const data = await listen(dataServer, config.listen);
-  const admin = await listen(adminServer, config.adminListen);
+  const admin = adminServer === undefined ? undefined : await listen(adminServer, config.adminListen);
   const consoleAt =
     consoleServer === undefined || consoleAddress === undefined
       ? undefined
@@ -252,6 +295,9 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
     iam,
     tls: tls !== undefined,
     hashThreads: hashPool.size,
+    metrics,
+    denials,
+    readiness,
     drain() {
       draining = true;
       beginDrain(dataServer);
@@ -264,7 +310,7 @@ async function start(config: Config, opts: GatewayOptions, logger: ServerLog): P
         stopServer(dataServer, drainMs),
         ...(consoleServer === undefined ? [] : [stopServer(consoleServer, drainMs)]),
       ]);
-      await stopServer(adminServer, 0);
+      if (adminServer !== undefined) await stopServer(adminServer, 0);
       await iam.close();
       await forwarder.close();
       await hashPool.close();

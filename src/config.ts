@@ -8,6 +8,7 @@ import { isValidBucketName } from "./classify/names.js";
 import { compileTrustedProxies } from "./classify/source-ip.js";
 import { isIPv4Text, parseIp, type Cidr } from "./ip.js";
 import { decodeMasterKey } from "./iam/store/crypto.js";
+import { usableCpus } from "./cpus.js";
 
 export interface ListenAddress {
   readonly host: string;
@@ -41,6 +42,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly hashThreads: number | "auto";
+  /** Worker processes serving the listeners (`auto`: one per usable CPU; 1: a single process, no primary). */
+  readonly workers: number | "auto";
   readonly listBucketsFilter: boolean;
   readonly blockPublicAccess: "all" | "bucket";
   readonly sigV2: boolean;
@@ -248,6 +251,22 @@ const hashThreads: Parser = (raw, name) => {
     : fail(name, "auto or an integer from 0 to 64", raw);
 };
 
+/** Workers beyond this many per usable CPU only add memory and context switches: refused at boot. */
+export const MAX_WORKERS_PER_CPU = 4;
+
+const workers: Parser = (raw, name) => {
+  if (raw === "auto") return raw;
+  const cpus = usableCpus();
+  const max = MAX_WORKERS_PER_CPU * cpus;
+  return /^\d{1,4}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= max
+    ? Number(raw)
+    : fail(
+        name,
+        `auto or an integer from 1 to ${max} (${MAX_WORKERS_PER_CPU} × the ${cpus} CPUs s3gate may use)`,
+        raw,
+      );
+};
+
 /** Every setting s3gate reads. README's configuration table documents each row. */
 export const SETTINGS: readonly Setting[] = [
   {
@@ -365,11 +384,18 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Time limit for receiving a whole client request (0: none; slow headers are always cut after 60 s).",
   },
   {
+    key: "workers",
+    env: "S3GATE_WORKERS",
+    default: "auto",
+    parse: workers,
+    doc: "Worker processes that share the listeners, under a primary process that supervises them and serves the admin listener (`auto`: one per CPU s3gate may use, by its CPU affinity and cgroup CPU limit; `1`: one process serving everything, no primary).",
+  },
+  {
     key: "hashThreads",
     env: "S3GATE_HASH_THREADS",
     default: "auto",
     parse: hashThreads,
-    doc: "Threads that hash bodies of 4 MiB or more (SHA-256, Content-MD5, signed aws-chunked chunks) while the main thread forwards them (`auto`: 1 when s3gate may use two CPUs or more, by its CPU affinity and cgroup CPU limit, else 0; `0`: hash inline).",
+    doc: "Threads per worker that hash bodies of 4 MiB or more (SHA-256, Content-MD5, signed aws-chunked chunks) while the worker's main thread forwards them (`auto`: 1 when the CPUs s3gate may use leave one beside every worker's event loop, that is at least 2 × workers, else 0; `0`: hash inline). The process runs workers × (1 + threads) busy threads at most.",
   },
   {
     key: "listBucketsFilter",

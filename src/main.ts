@@ -13,7 +13,13 @@ import {
   parseBackendUrl,
   type Config,
 } from "./config.js";
+import cluster from "node:cluster";
 import { startGateway, type Gateway } from "./app.js";
+import { usableCpus } from "./cpus.js";
+import type { Supervisor } from "./workers/primary.js";
+
+/** A single process serving everything, or a primary supervising its workers. */
+type Running = Gateway | Supervisor;
 
 const USAGE = `Usage: s3gate <command> [--config FILE]
 
@@ -67,36 +73,32 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   if (command === "healthcheck") process.exit(await healthcheck(config));
+  // A worker forked by the primary below: the primary has checked the settings and resolved what it must.
+  if (cluster.isWorker) return (await import("./workers/worker.js")).runWorker(config);
   let closeDev: (() => Promise<void>) | undefined;
+  let overrides: Partial<Config> = {};
   if (command === "dev") {
     const { startEmbeddedS3 } = await import("./dev/embedded-s3.js");
     const dev = await startEmbeddedS3(config.dataDir);
     closeDev = dev.close;
-    config = {
-      ...config,
+    overrides = {
       backendUrl: parseBackendUrl(dev.url),
       backendAccessKeyId: dev.accessKeyId,
       backendSecretAccessKey: dev.secretAccessKey,
       consoleListen: config.consoleListen ?? DEV_CONSOLE_LISTEN,
     };
+    config = { ...config, ...overrides };
   } else if (config.backendUrl === undefined) {
     console.error(
       "s3gate: invalid configuration: S3GATE_BACKEND_URL: required by `s3gate serve` (or run `s3gate dev`)",
     );
     process.exit(2);
   }
-  const gateway = await startGateway(config);
-  gateway.logger.log("info", "s3gate started", {
-    version: version(),
-    mode: command,
-    data: `${gateway.data.address}:${gateway.data.port}`,
-    admin: `${gateway.admin.address}:${gateway.admin.port}`,
-    console: gateway.console === undefined ? "off" : `${gateway.console.address}:${gateway.console.port}`,
-    tls: gateway.tls,
-    hashThreads: gateway.hashThreads,
-    config: describeConfig(config),
-  });
-  announce(command, config, gateway);
+  const workers = config.workers === "auto" ? usableCpus() : config.workers;
+  const gateway: Running =
+    workers === 1
+      ? await startGateway(config)
+      : await (await import("./workers/primary.js")).startPrimary(config, { workers, overrides });
   // The server log is written asynchronously: every exit from here on first writes what it still holds.
   const exit = (code: number): void => void gateway.logger.close().finally(() => process.exit(code));
   let stopping = false;
@@ -126,6 +128,19 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // Announced only once the signals are handled: whoever reads the line may stop s3gate at once.
+  gateway.logger.log("info", "s3gate started", {
+    version: version(),
+    mode: command,
+    workers,
+    data: `${gateway.data.address}:${gateway.data.port}`,
+    admin: `${gateway.admin.address}:${gateway.admin.port}`,
+    console: gateway.console === undefined ? "off" : `${gateway.console.address}:${gateway.console.port}`,
+    tls: gateway.tls,
+    hashThreads: gateway.hashThreads,
+    config: describeConfig(config),
+  });
+  announce(command, config, gateway);
 }
 
 /** GET /healthz on the admin listener (a wildcard address is reached through loopback). */
@@ -148,7 +163,7 @@ function urlHost(address: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-function announce(command: string, config: Config, gateway: Gateway): void {
+function announce(command: string, config: Config, gateway: Running): void {
   const { root } = gateway;
   const scheme = gateway.tls ? "https" : "http";
   const endpoint = `${scheme}://${urlHost(gateway.data.address)}:${gateway.data.port}`;

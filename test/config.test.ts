@@ -1,4 +1,5 @@
 /** Configuration: one row per setting case; README documents every setting and every error code. */
+import { usableCpus } from "../src/cpus.js";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +42,13 @@ describe("loadConfig", () => {
       },
     ],
     ["hash threads off", { S3GATE_HASH_THREADS: "0" }, { hashThreads: 0 }],
+    ["workers by default", {}, { workers: "auto" }],
+    ["one worker", { S3GATE_WORKERS: "1" }, { workers: 1 }],
+    [
+      "as many workers as the bound allows",
+      { S3GATE_WORKERS: String(4 * usableCpus()) },
+      { workers: 4 * usableCpus() },
+    ],
     ["two hash threads", { S3GATE_HASH_THREADS: "2" }, { hashThreads: 2 }],
     [
       "hash threads not a number",
@@ -291,6 +299,11 @@ const BAD: readonly (readonly [env: string, value: string])[] = [
   ["S3GATE_STORE_STALENESS_LIMIT_MS", "86400001"],
   // hash threads
   ["S3GATE_HASH_THREADS", "65"],
+  ["S3GATE_WORKERS", "0"],
+  ["S3GATE_WORKERS", "-1"],
+  ["S3GATE_WORKERS", "two"],
+  ["S3GATE_WORKERS", "1.5"],
+  ["S3GATE_WORKERS", String(4 * usableCpus() + 1)],
   // boolean
   ["S3GATE_LIST_BUCKETS_FILTER", "yes"],
   // enum

@@ -46,7 +46,19 @@ const RULES: [string, string[]][] = [
   ],
   ["sigv4/", ["forward/", "iam/", "http/", "backend/", "authenticate/", "classify/", "authorize/"]],
   ["backend/", ["forward/", "iam/", "http/", "pipeline.ts", "stages.ts"]],
-  ["iam/", ["forward/", "http/", "pipeline.ts", "stages.ts"]],
+  ["iam/", ["forward/", "http/", "pipeline.ts", "stages.ts", "workers/"]],
+  // The processes around the gateway: only main.ts starts them, and nothing of the request path knows of them.
+  ...[
+    "authenticate/",
+    "classify/",
+    "authorize/",
+    "forward/",
+    "http/",
+    "observe/",
+    "pipeline.ts",
+    "stages.ts",
+    "app.ts",
+  ].map((from): [string, string[]] => [from, ["workers/"]]),
   // The browser's code: the validator and the action catalogue, never the server's parts.
   [
     "console/web/",

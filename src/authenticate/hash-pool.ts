@@ -17,8 +17,7 @@ import { Worker } from "node:worker_threads";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, ToWorker } from "./hash-messages.js";
-import { availableParallelism } from "node:os";
-import { readFileSync } from "node:fs";
+import { usableCpus } from "../cpus.js";
 import { inlineHash, type RunningDigest } from "./checksums.js";
 
 /** Bodies at least this large (declared Content-Length) are hashed on a worker; smaller ones inline. */
@@ -44,39 +43,13 @@ const WORKER_FILE = import.meta.url.endsWith(".ts")
   ? join(HERE, "..", "..", "dist", "authenticate", "hash-worker.js")
   : join(HERE, "hash-worker.js");
 
-/** Reads a file's text, or `undefined` when it cannot be read. */
-export type ReadText = (path: string) => string | undefined;
-
-const readText: ReadText = (path) => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-};
-
 /**
- * The CPU limit of this process's cgroup in CPUs (`cpu.max` in cgroup v2, the CFS quota in v1), or `undefined`
- * when there is none. A container's limit is not in the CPU affinity that `availableParallelism` reports.
+ * What `auto` means: one hashing thread per process when the CPUs this process may use leave one for it beside
+ * every worker's event loop (`workers` processes, each an event loop), else none. So `auto` never starts more
+ * event loops and hashing threads together than there are CPUs.
  */
-export function cgroupCpuLimit(read: ReadText = readText): number | undefined {
-  const v2 = read("/sys/fs/cgroup/cpu.max")?.trim().split(/\s+/);
-  if (v2 !== undefined) return v2[0] === "max" ? undefined : quota(v2[0], v2[1]);
-  return quota(read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
-}
-
-function quota(q: string | undefined, period: string | undefined): number | undefined {
-  const n = Number(q?.trim());
-  const d = Number(period?.trim());
-  return Number.isFinite(n) && n > 0 && Number.isFinite(d) && d > 0 ? n / d : undefined;
-}
-
-/**
- * What `auto` means: one hashing thread when this process may use two CPUs or more at once (its affinity and
- * its cgroup's CPU limit), else none.
- */
-export function autoHashThreads(cpus = availableParallelism(), limit = cgroupCpuLimit()): number {
-  return Math.min(cpus, limit ?? Infinity) >= 2 ? 1 : 0;
+export function autoHashThreads(workers = 1, cpus = usableCpus()): number {
+  return cpus >= 2 * workers ? 1 : 0;
 }
 
 class HashThread {

@@ -28,6 +28,8 @@ export interface DataServerOptions {
   readonly onRefused?: (refused: RefusedRequest) => void;
   /** Serve HTTPS with this certificate and key (see `tls.ts`); plain HTTP when absent. */
   readonly tls?: SecureContextOptions;
+  /** Told of each TCP connection accepted. */
+  readonly onConnection?: () => void;
 }
 
 interface DrainState {
@@ -133,6 +135,7 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
     return conn;
   };
   server.on(opts.tls === undefined ? "connection" : "secureConnection", open);
+  if (opts.onConnection !== undefined) server.on("connection", opts.onConnection);
   // One `close` listener per response: the drain bookkeeping, then the handler's own (metrics, log, abort).
   const serve = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
     const socket = req.socket as Socket;
@@ -177,7 +180,8 @@ export function createDataServer(handler: Handler, opts: DataServerOptions): Dat
 }
 
 export interface AdminDeps {
-  readonly registry: Registry;
+  /** What /metrics serves: a prom-client registry, or the primary's merge of its workers'. */
+  readonly registry: Pick<Registry, "metrics" | "contentType">;
   /** Resolves undefined when s3gate can serve requests, else the cause (e.g. `backend_unreachable`). */
   readonly ready: () => Promise<string | undefined>;
   /** True once shutdown has begun: /readyz answers 503 without asking `ready`. */

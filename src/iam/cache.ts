@@ -12,6 +12,7 @@ import { compilePolicy, type CompiledPolicy } from "../authorize/index.js";
 import { isKnownAction } from "./actions.js";
 import { MANAGED_POLICIES } from "./managed-policies.js";
 import {
+  newestUse,
   openSecret,
   type KeyData,
   type LastUsed,
@@ -160,10 +161,7 @@ export class KeyCache implements KeyLookup {
 
   /** The newest last-used time known here: the store's, or one not yet flushed. */
   lastUsed(accessKeyId: string): LastUsed | undefined {
-    const pending = this.#usage.get(accessKeyId);
-    const stored = this.replica.state.keys.get(accessKeyId)?.lastUsed;
-    if (pending === undefined) return stored;
-    return stored === undefined || pending.at > stored.at ? pending : stored;
+    return newestUse(this.replica.state.keys.get(accessKeyId)?.lastUsed, this.#usage.get(accessKeyId));
   }
 
   /** Writes the pending last-used times as one revision. */

@@ -8,6 +8,7 @@ import type { Logger } from "../observe/log.js";
 import type { AuditLog } from "../observe/audit.js";
 import type { RecentDenials } from "../observe/denials.js";
 import { createIamApi, type IamApi } from "./api/handler.js";
+import type { Peers } from "./api/shared.js";
 import { KeyCache } from "./cache.js";
 import { createReplica, loadOrCreateMasterKey, masterKeyFrom, type Replica } from "./store/index.js";
 
@@ -17,6 +18,7 @@ export { serveBucketConfig } from "./bucket-api.js";
 export { Buckets } from "./buckets.js";
 export { iamErrorResponse } from "./api/respond.js";
 export type { IamApi, IamCall } from "./api/handler.js";
+export type { Peers } from "./api/shared.js";
 export { KeyCache } from "./cache.js";
 
 /** The running IAM side. */
@@ -41,7 +43,12 @@ export async function startIam(
   backend: Backend | undefined,
   logger: Logger,
   now: () => number,
-  observers: { readonly audit?: AuditLog; readonly denials?: RecentDenials } = {},
+  observers: {
+    readonly audit?: AuditLog;
+    readonly denials?: RecentDenials;
+    /** The other workers of this process (see {@link Peers}). */
+    readonly peers?: Peers;
+  } = {},
 ): Promise<Iam> {
   const master =
     config.masterKey !== undefined
@@ -62,6 +69,7 @@ export async function startIam(
     master,
     logger,
     now,
+    observers.peers?.published,
   );
   const cache = new KeyCache(replica, master, { now });
   const buckets = new Buckets(replica, {
@@ -99,6 +107,7 @@ export async function startIam(
       now,
       audit: observers.audit,
       denials: observers.denials,
+      peers: observers.peers,
     }),
     buckets,
     ready: () => replica.loaded && !replica.stale(),
@@ -109,6 +118,14 @@ export async function startIam(
       await replica.close();
     },
   };
+}
+
+/**
+ * Creates, when missing, the master key in the data directory: the primary does this once before its workers
+ * start, so that they all read the same key rather than race to create one.
+ */
+export function prepareMasterKey(config: Config): void {
+  if (config.masterKey === undefined) writableDataDir(config, loadOrCreateMasterKey);
 }
 
 /**

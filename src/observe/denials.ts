@@ -38,6 +38,19 @@ export const namedChecks = (
   checks: readonly { readonly actions: readonly string[]; readonly resource: string }[],
 ): NamedCheck[] => checks.map((c) => ({ action: c.actions[0] ?? "", resource: c.resource }));
 
+/** Which denials ListDenials asks for. */
+export interface DenialFilter {
+  readonly accessKeyId?: string | undefined;
+  readonly operation?: string | undefined;
+}
+
+/** Denials gathered from several lists: newest first, at most `max`. */
+export const newestDenials = (lists: readonly (readonly DenialRecord[])[], max: number): DenialRecord[] =>
+  lists
+    .flat()
+    .sort((a, b) => b.at - a.at)
+    .slice(0, max);
+
 /** A denial's checks, as many as a record keeps. */
 const MAX_RECORDED_CHECKS = 100;
 
@@ -58,7 +71,7 @@ export class RecentDenials {
   }
 
   /** The recent denials, newest first, those of `accessKeyId` and `operation` where given, at most `max`. */
-  list(filter: { accessKeyId?: string; operation?: string }, max: number): DenialRecord[] {
+  list(filter: DenialFilter, max: number): DenialRecord[] {
     const out: DenialRecord[] = [];
     // Iterated in the order of last use (ExplainDenial's reads count), so sorted by time after filtering.
     for (const d of this.#denials.values()) {
@@ -66,7 +79,7 @@ export class RecentDenials {
       if (filter.operation !== undefined && d.operation !== filter.operation) continue;
       out.push(d);
     }
-    return out.sort((a, b) => b.at - a.at).slice(0, max);
+    return newestDenials([out], max);
   }
 
   /** The denial of `requestId`, if it is recent enough. */

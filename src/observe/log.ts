@@ -30,9 +30,13 @@ const CLOSE_TIMEOUT_MS = 5000;
  * A JSON-lines logger at `minLevel` and above: `level`, `time` (ISO 8601), the fields, `msg`. A file descriptor
  * (stderr by default) is written asynchronously, holding at most {@link SERVER_LOG_BUFFER_BYTES}; once lines have
  * been dropped and the destination has caught up again, a `warn` line says how many (`lines`). A stream is
- * written as it is.
+ * written as it is. `fields` (a worker's slot) are on every line.
  */
-export function createLogger(minLevel: Level, dest: number | DestinationStream = 2): ServerLog {
+export function createLogger(
+  minLevel: Level,
+  dest: number | DestinationStream = 2,
+  fields?: { readonly worker: number },
+): ServerLog {
   let dropped = 0;
   const out: Output =
     typeof dest === "number"
@@ -49,7 +53,7 @@ export function createLogger(minLevel: Level, dest: number | DestinationStream =
   const logger = pino(
     {
       level: minLevel,
-      base: null,
+      base: fields ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
@@ -166,6 +170,12 @@ interface OutputEvents {
 }
 
 /**
+ * The most bytes written at once: a pipe takes a write of at most this many bytes whole, so the lines that
+ * several worker processes write to one stdout or stderr never interleave (lines longer than it aside).
+ */
+const PIPE_BUF = 4096;
+
+/**
  * Writes to `fd` through pino's destination, which holds what the file descriptor has not taken yet, up to
  * `maxBytes`, and drops a line that would pass that bound: a destination that stalls or fails (a pipe nobody
  * reads, stdout closed, disk full) makes lines be dropped rather than memory grow, and never blocks the caller.
@@ -173,7 +183,7 @@ interface OutputEvents {
  */
 function createOutput(fd: number, maxBytes: number, events: OutputEvents): Output {
   const { onDropped, onCaughtUp } = events;
-  const dest = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
+  const dest = pino.destination({ dest: fd, sync: false, maxLength: maxBytes, maxWrite: PIPE_BUF });
   // Lines accepted since the destination last had nothing left to write: counted as dropped if it fails for
   // good (an upper bound: some of them may have been written).
   let held = 0;

@@ -9,7 +9,6 @@ import {
   MAX_BATCHES_IN_FLIGHT,
   OFFLOAD_MIN_BYTES,
   autoHashThreads,
-  cgroupCpuLimit,
 } from "../../src/authenticate/hash-pool.js";
 import type { RunningDigest } from "../../src/authenticate/checksums.js";
 import { authParams as params } from "../helpers/auth-params.js";
@@ -366,31 +365,18 @@ describe("large aws-chunked signed bodies verified on the pool", () => {
 });
 
 describe("auto hashing threads", () => {
-  const V2 = "/sys/fs/cgroup/cpu.max";
-  const V1Q = "/sys/fs/cgroup/cpu/cpu.cfs_quota_us";
-  const V1P = "/sys/fs/cgroup/cpu/cpu.cfs_period_us";
   it.each([
-    ["no cgroup files", {}, undefined],
-    ["cgroup v2 without a limit", { [V2]: "max 100000\n" }, undefined],
-    ["cgroup v2, two CPUs", { [V2]: "200000 100000\n" }, 2],
-    ["cgroup v2, half a CPU", { [V2]: "50000 100000\n" }, 0.5],
-    ["cgroup v2, garbage", { [V2]: "lots\n" }, undefined],
-    ["cgroup v1 without a limit", { [V1Q]: "-1\n", [V1P]: "100000\n" }, undefined],
-    ["cgroup v1, one and a half CPUs", { [V1Q]: "150000\n", [V1P]: "100000\n" }, 1.5],
-    ["cgroup v1, a quota without its period", { [V1Q]: "150000\n" }, undefined],
-  ] as const)("CPU limit: %s", (_name, files, expected) => {
-    const read = (path: string): string | undefined => (files as Record<string, string>)[path];
-    expect(cgroupCpuLimit(read)).toBe(expected);
-  });
-
-  it.each([
-    ["one CPU", 1, undefined, 0],
-    ["two CPUs", 2, undefined, 1],
-    ["eight CPUs", 8, undefined, 1],
-    ["eight CPUs under a limit of two", 8, 2, 1],
-    ["eight CPUs under a limit of 1.5", 8, 1.5, 0],
-    ["one CPU under a limit of four", 1, 4, 0],
-  ] as const)("%s", (_name, cpus, limit, expected) => {
-    expect(autoHashThreads(cpus, limit)).toBe(expected);
+    ["one CPU, one worker", 1, 1, 0],
+    ["two CPUs, one worker", 1, 2, 1],
+    ["eight CPUs, one worker", 1, 8, 1],
+    ["two CPUs, two workers", 2, 2, 0],
+    ["eight CPUs, four workers", 4, 8, 1],
+    ["eight CPUs, five workers", 5, 8, 0],
+    ["eight CPUs, eight workers", 8, 8, 0],
+  ] as const)("%s", (_name, workers, cpus, expected) => {
+    const threads = autoHashThreads(workers, cpus);
+    expect(threads).toBe(expected);
+    // Event loops and hashing threads together never outnumber the CPUs, one worker on one CPU aside.
+    expect(workers * (1 + threads)).toBeLessThanOrEqual(Math.max(cpus, 1));
   });
 });

@@ -252,6 +252,12 @@ describe.each(RENDERED)("%s", (name, objects) => {
   });
 });
 
+/** S3GATE_WORKERS from the container's CPU limit (the downward API rounds it up to whole CPUs). */
+const WORKERS_FROM_CPU_LIMIT = {
+  name: "S3GATE_WORKERS",
+  valueFrom: { resourceFieldRef: { containerName: "s3gate", resource: "limits.cpu", divisor: "1" } },
+};
+
 describe("the offline checks themselves", () => {
   it("catch what kubectl --validate=strict and the schemas would refuse", () => {
     const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { a: "b" } };
@@ -324,6 +330,18 @@ describe.skipIf(!HAS_KUBECTL)("the standalone overlay (kubectl kustomize)", () =
     const b = podSpec(workloads(STANDALONE)[0]!);
     for (const k of ["securityContext", "terminationGracePeriodSeconds", "volumes"])
       expect(a[k], k).toEqual(b[k]);
+  });
+
+  it("sets S3GATE_WORKERS from the container's CPU limit, in Kustomize (both overlays) and Helm", () => {
+    for (const [name, rendered] of [
+      ["standalone", STANDALONE],
+      ["sidecar", SIDECAR],
+      ["helm", HELM_DEFAULTS],
+    ] as const) {
+      const c = s3gateContainer(workloads(rendered)[0]!);
+      expect((c.env as Obj[] | undefined)?.[0], name).toEqual(WORKERS_FROM_CPU_LIMIT);
+      expect((c.resources as { limits?: { cpu?: string } }).limits?.cpu, name).toBeDefined();
+    }
   });
 
   it("sets the image the kustomization names", () => {
@@ -432,7 +450,7 @@ describe("Helm chart", () => {
     expect(rules.map((r) => (r.ports as Obj[])[0]!.port)).toEqual(["s3", "admin"]);
     expect(rules[1]!.from).toEqual(ALL_HELM_OPTIONS.networkPolicy.adminFrom);
     const c = s3gateContainer(w);
-    expect(c.env).toEqual(ALL_HELM_OPTIONS.extraEnv);
+    expect(c.env).toEqual([WORKERS_FROM_CPU_LIMIT, ...ALL_HELM_OPTIONS.extraEnv]);
     expect(c.volumeMounts as Obj[]).toContainEqual(ALL_HELM_OPTIONS.extraVolumeMounts[0]);
     expect(podSpec(w).volumes as Obj[]).toContainEqual(ALL_HELM_OPTIONS.extraVolumes[0]);
     // Without them, none of it is rendered.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createMetrics, statusClass } from "../../src/observe/metrics.js";
+import { AggregatorRegistry } from "prom-client";
+import { createMetrics, createPrimaryMetrics, statusClass } from "../../src/observe/metrics.js";
 
 // s3gate's own metrics, as the README's table and the deploy rules name them.
 const documented: [name: string, type: string][] = [
@@ -20,6 +21,7 @@ const documented: [name: string, type: string][] = [
   ["s3gate_backend_up", "gauge"],
   ["s3gate_not_ready", "gauge"],
   ["s3gate_tls_certificate_expiry_timestamp_seconds", "gauge"],
+  ["s3gate_connections_total", "counter"],
 ];
 
 const LATENCY_BUCKETS = [
@@ -34,6 +36,46 @@ async function samples(metrics: ReturnType<typeof createMetrics>, name: string):
   const text = await metrics.registry.getSingleMetricAsString(name);
   return text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
 }
+
+describe("the metrics of several workers, merged as the primary merges them", () => {
+  it("sums counters and histograms, keeps process metrics apart by worker, and merges gauges by their meaning", async () => {
+    const workers = ["0", "1"].map((worker) => createMetrics({ worker }));
+    workers[0]!.decisions.inc({ operation: "GetObject", decision: "Allow" }, 3);
+    workers[1]!.decisions.inc({ operation: "GetObject", decision: "Allow" }, 4);
+    workers[0]!.requestDuration.observe({ operation: "GetObject", status_class: "2xx" }, 0.003);
+    workers[1]!.requestDuration.observe({ operation: "GetObject", status_class: "2xx" }, 0.2);
+    workers[0]!.connections.inc(5);
+    workers[1]!.connections.inc(2);
+    workers[0]!.backendUp.set(1);
+    workers[1]!.backendUp.set(0);
+    workers[0]!.inFlight.set(2);
+    workers[1]!.inFlight.set(3);
+    const primary = createPrimaryMetrics(2);
+    const merged = await AggregatorRegistry.aggregate([
+      await primary.registry.getMetricsAsJSON(),
+      ...(await Promise.all(workers.map((w) => w.snapshot()))),
+    ]).metrics();
+    const lines = merged.split("\n");
+    expect(lines).toContain('s3gate_authorization_decisions_total{operation="GetObject",decision="Allow"} 7');
+    expect(lines).toContain(
+      's3gate_request_duration_seconds_count{operation="GetObject",status_class="2xx"} 2',
+    );
+    expect(lines).toContain(
+      's3gate_request_duration_seconds_bucket{le="0.005",operation="GetObject",status_class="2xx"} 1',
+    );
+    expect(lines).toContain('s3gate_connections_total{worker="0"} 5');
+    expect(lines).toContain('s3gate_connections_total{worker="1"} 2');
+    expect(lines).toContain("s3gate_backend_up 0");
+    expect(lines).toContain("s3gate_requests_in_flight 5");
+    expect(lines).toContain('s3gate_workers{worker="primary"} 2');
+    for (const worker of ["0", "1", "primary"])
+      expect(merged).toMatch(
+        new RegExp(`^s3gate_process_resident_memory_bytes\\{worker="${worker}"\\} \\d+`, "m"),
+      );
+    // Request metrics carry no worker label.
+    expect(merged).not.toMatch(/^s3gate_authorization_decisions_total\{[^}]*worker=/m);
+  });
+});
 
 describe("createMetrics", () => {
   it("exports exactly the documented metrics, with their types and help", async () => {

@@ -3,10 +3,10 @@
  * request id (the deciding check, decision, policy, version, statement and failed condition, and every check the
  * request needed), and the list of recent denials, for an admin to explain any key's denial. Authorized as
  * `iam:ExplainDenial` and `iam:ListDenials` (on `user/<key>` when listing one key's, so a key may be allowed its
- * own); the denials are this process's, from the last hour.
+ * own); the denials are this process's (all its workers'), from the last hour.
  */
 import { IamError } from "../../errors.js";
-import type { DenialRecord } from "../../observe/denials.js";
+import { newestDenials, type DenialRecord } from "../../observe/denials.js";
 import type { ActionSpec } from "./shared.js";
 import { userArn } from "./shared.js";
 
@@ -33,9 +33,9 @@ export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, 
     "ExplainDenial",
     {
       resource: (call) => userArn(call, "*"),
-      run(call) {
+      async run(call) {
         const requestId = call.params.req("RequestId");
-        const denial = call.deps.denials?.get(requestId);
+        const denial = call.deps.denials?.get(requestId) ?? (await call.deps.peers?.denial(requestId));
         if (denial === undefined)
           throw new IamError(
             "NoSuchEntity",
@@ -63,12 +63,15 @@ export const EXPLAIN_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, 
     "ListDenials",
     {
       resource: (call) => userArn(call, call.params.opt("AccessKeyId") ?? "*"),
-      run(call) {
-        const accessKeyId = call.params.opt("AccessKeyId");
-        const operation = call.params.opt("Operation");
+      async run(call) {
+        const filter = {
+          accessKeyId: call.params.opt("AccessKeyId"),
+          operation: call.params.opt("Operation"),
+        };
         const max = call.params.int("MaxItems", 1, 1000, 100);
-        const denials = call.deps.denials?.list({ accessKeyId, operation }, max) ?? [];
-        return { Denials: denials.map(summary) };
+        const here = call.deps.denials?.list(filter, max) ?? [];
+        const others = (await call.deps.peers?.listDenials(filter, max)) ?? [];
+        return { Denials: newestDenials([here, others], max).map(summary) };
       },
     },
   ],

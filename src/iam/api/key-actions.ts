@@ -6,7 +6,7 @@
 import { IamError } from "../../errors.js";
 import { accessKeyId, secretAccessKey } from "../../ids.js";
 import type { KeyData, Tag } from "../store/index.js";
-import { sealSecret } from "../store/index.js";
+import { newestUse, sealSecret } from "../store/index.js";
 import { byText, paginate, requireKey, userArn, type ActionSpec, type Call } from "./shared.js";
 
 /** The reserved tag that sets a key's expiry: an ISO 8601 time after which the key stops working. */
@@ -159,10 +159,10 @@ export const KEY_ACTIONS: ReadonlyMap<string, ActionSpec> = new Map<string, Acti
     "GetAccessKeyLastUsed",
     {
       resource: (call) => userArn(call, call.params.req("AccessKeyId")),
-      run(call) {
+      async run(call) {
         const id = call.params.req("AccessKeyId");
         requireKey(call.deps.replica.state, id);
-        const used = call.deps.cache.lastUsed(id);
+        const used = newestUse(call.deps.cache.lastUsed(id), await call.deps.peers?.lastUsed(id));
         return {
           UserName: id,
           AccessKeyLastUsed:

@@ -7,11 +7,11 @@ import { IamError } from "../../errors.js";
 import type { ConditionContext, Principal } from "../../types.js";
 import type { KeyCache } from "../cache.js";
 import { MANAGED_POLICIES } from "../managed-policies.js";
-import type { KeyData, MasterKey, PolicyData, Replica, StoreState } from "../store/index.js";
+import type { KeyData, LastUsed, MasterKey, PolicyData, Replica, StoreState } from "../store/index.js";
 import type { Params } from "./params.js";
 import type { Out } from "./respond.js";
 import type { AuditLog } from "../../observe/audit.js";
-import type { RecentDenials } from "../../observe/denials.js";
+import type { DenialFilter, DenialRecord, RecentDenials } from "../../observe/denials.js";
 
 /** What the IAM API runs on. */
 export interface IamApiDeps {
@@ -25,6 +25,23 @@ export interface IamApiDeps {
   readonly audit?: AuditLog | undefined;
   /** Recent denials (the data path's and the IAM API's), for ExplainDenial. */
   readonly denials?: RecentDenials | undefined;
+  /** The other workers of this process, when it has several. */
+  readonly peers?: Peers | undefined;
+}
+
+/**
+ * The other worker processes of this s3gate, as one worker reaches them through the primary: what each holds
+ * in memory only (recent denials, uses not yet written to the store), and the store revisions this one commits.
+ */
+export interface Peers {
+  /** Resolves once every other worker has applied revision `rev`, which this worker committed. */
+  published(rev: number): Promise<void>;
+  /** The other workers' recent denials matching `filter`, at most `max` of each. */
+  listDenials(filter: DenialFilter, max: number): Promise<DenialRecord[]>;
+  /** Another worker's denial of `requestId`. */
+  denial(requestId: string): Promise<DenialRecord | undefined>;
+  /** The newest use of a key that another worker saw and has not yet written to the store. */
+  lastUsed(accessKeyId: string): Promise<LastUsed | undefined>;
 }
 
 /** One authenticated IAM call. */

@@ -14,6 +14,7 @@ import { S3Store, type S3Concurrency } from "./s3-store.js";
 export { Replica, StoreUnavailableError } from "./replica.js";
 export { Transaction } from "./transaction.js";
 export type { KeyData, PolicyData, PolicyVersionData, Tag, LastUsed, StoreState, Change } from "./model.js";
+export { newestUse } from "./model.js";
 export type { BucketData, PublicAccessBlock } from "./model.js";
 export { loadOrCreateMasterKey, masterKeyFrom, sealSecret, openSecret, type MasterKey } from "./crypto.js";
 
@@ -50,11 +51,13 @@ export function createReplica(
   master: MasterKey,
   logger?: Logger,
   now?: () => number,
+  published?: (rev: number) => Promise<void>,
 ): Replica {
   return new Replica(createBackend(settings, backend), master, {
     pollMs: Math.max(50, Math.floor(settings.propagationMs / 2)),
     stalenessLimitMs: settings.stalenessLimitMs,
     ...(logger === undefined ? {} : { logger }),
     ...(now === undefined ? {} : { now }),
+    ...(published === undefined ? {} : { published }),
   });
 }

@@ -21,6 +21,10 @@ export interface LastUsed {
   readonly region: string;
 }
 
+/** The later of two uses (either may be unknown). */
+export const newestUse = (a: LastUsed | undefined, b: LastUsed | undefined): LastUsed | undefined =>
+  a === undefined || (b !== undefined && b.at > a.at) ? b : a;
+
 /** An access key as stored: the secret sealed with the master key, never in clear. */
 export interface KeyData {
   readonly id: string;

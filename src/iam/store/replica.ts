@@ -28,6 +28,11 @@ export interface ReplicaOptions {
   readonly collectAgeMs?: number;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /**
+   * Told of each revision this replica committed, after applying it and before the commit resolves: the other
+   * workers of the process catch up to it here, so a change is in force in all of them once its call returns.
+   */
+  readonly published?: (rev: number) => Promise<void>;
 }
 
 /** Raised when a transaction could not commit (too many conflicts, or the backend failed). */
@@ -155,6 +160,19 @@ export class Replica {
     return changed;
   }
 
+  /**
+   * Reads the store until revision `rev` (another writer's, announced) is applied; false when it could not be
+   * read by `deadline` (ms since the epoch), which leaves the revision to the next poll.
+   */
+  async catchUp(rev: number, deadline: number): Promise<boolean> {
+    while (this.#state.rev < rev) {
+      if (this.#now() >= deadline) return false;
+      // A refresh already running may have looked before the revision existed: it is followed by another.
+      if (!(await this.refresh()) && this.#state.rev < rev) await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
   /** Applies revision `rev` unless it is not the next one (already applied by a concurrent path). */
   #apply(rev: number, changes: readonly Change[]): boolean {
     if (rev !== this.#state.rev + 1) return false;
@@ -205,6 +223,13 @@ export class Replica {
         this.#lastSync = this.#now();
         if (rev % (this.opts.snapshotEvery ?? 256) === 0)
           void this.snapshot().catch((err: unknown) => this.#warn(err));
+        // Committed whatever the answer: a worker not reached applies it at its next poll.
+        await this.opts.published?.(rev).catch((err: unknown) =>
+          this.opts.logger?.log("warn", "the other workers could not be told of a store revision", {
+            rev,
+            error: String(err),
+          }),
+        );
         return result;
       }
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));

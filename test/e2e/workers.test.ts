@@ -1,0 +1,365 @@
+/**
+ * The built `s3gate serve` with two worker processes under a primary: connections reach both workers; a key
+ * created, changed or deleted through one worker is in force in every worker when the call returns; denials,
+ * last use and metrics are the whole process's; a crashed worker is replaced while the other serves, and a
+ * worker killed in the middle of an upload commits nothing; SIGKILL of the primary leaves no worker behind.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { Agent } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  IAMClient,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { code, rawIam, type Creds } from "../iam/helpers.js";
+import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
+
+const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let s3: S3Process;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly endpoint: string;
+  readonly admin: string;
+  readonly logs: () => Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * A free port: the data listener's is fixed, as in a deployment, because the cluster module closes a shared
+ * listener whose workers have all exited, and a port 0 would then be another port when they are replaced.
+ */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function serve(env: Record<string, string> = {}): Promise<Served> {
+  const dataDir = mkdtempSync(join(tmpdir(), "s3gate-workers-"));
+  dirs.push(dataDir);
+  const child = spawn(process.execPath, [MAIN, "serve"], {
+    env: {
+      PATH: process.env.PATH,
+      S3GATE_WORKERS: "2",
+      S3GATE_LISTEN: `127.0.0.1:${await freePort()}`,
+      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+      S3GATE_BACKEND_URL: s3.url,
+      S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      S3GATE_DATA_DIR: dataDir,
+      S3GATE_ACCESS_LOG: "off",
+      S3GATE_AUDIT_LOG: "off",
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  children.push(child);
+  const lines: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buf = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.push(entry);
+          if (entry.msg === "s3gate started") resolve(entry);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    void exited.then((c) => reject(new Error(`s3gate exited with ${c}`)));
+  });
+  const port = (address: unknown): string => String(address).split(":").pop()!;
+  return {
+    child,
+    endpoint: `http://127.0.0.1:${port(started.data)}`,
+    admin: `http://127.0.0.1:${port(started.admin)}`,
+    logs: () => lines,
+    exited,
+  };
+}
+
+/** Clients that open a new connection for every request, so that round robin spreads them over the workers. */
+const fresh = () =>
+  new NodeHttpHandler({
+    httpAgent: new Agent({ keepAlive: false }),
+    connectionTimeout: 5000,
+    requestTimeout: 10_000,
+  });
+const s3Of = (endpoint: string, credentials: Creds): S3Client =>
+  new S3Client({
+    endpoint,
+    region: "us-east-1",
+    credentials,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    requestHandler: fresh(),
+  });
+const iamOf = (endpoint: string, credentials: Creds): IAMClient =>
+  new IAMClient({ endpoint, region: "auto", credentials, maxAttempts: 1, requestHandler: fresh() });
+
+/** The workers' process ids: the primary's children, from /proc. */
+const workerPids = (primary: number): number[] =>
+  readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // The parent's pid is the second field after the command's closing parenthesis.
+        return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === primary;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** One sample of a metric from the admin listener, by its labels' text (`""` for none). */
+async function metric(admin: string, name: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${admin}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`).exec(line);
+    if (m !== null) out.set(m[1] ?? "", Number(m[2]));
+  }
+  return out;
+}
+
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+const BUCKET = `workers-${randomBytes(3).toString("hex")}`;
+let srv: Served;
+
+beforeAll(async () => {
+  s3 = await startS3Process();
+  srv = await serve();
+  await s3Of(srv.endpoint, ROOT_KEY).send(new CreateBucketCommand({ Bucket: BUCKET }));
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  await s3?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("two workers under a primary", () => {
+  it("runs two workers and a primary that serves the admin listener; connections reach both workers", async () => {
+    expect(workerPids(srv.child.pid!)).toHaveLength(2);
+    expect(await (await fetch(`${srv.admin}/readyz`)).text()).toBe("ready\n");
+    const root = s3Of(srv.endpoint, ROOT_KEY);
+    const before = await metric(srv.admin, "s3gate_connections_total");
+    for (let i = 0; i < 20; i++)
+      await root.send(new PutObjectCommand({ Bucket: BUCKET, Key: `spread/${i}`, Body: "x" }));
+    const after = await metric(srv.admin, "s3gate_connections_total");
+    expect([...after.keys()].sort()).toEqual(['{worker="0"}', '{worker="1"}']);
+    // Round robin: each worker took its share of the 20 new connections.
+    for (const [worker, n] of after) expect(n - (before.get(worker) ?? 0), worker).toBeGreaterThanOrEqual(8);
+    expect((await metric(srv.admin, "s3gate_workers_up")).get('{worker="primary"}')).toBe(2);
+  });
+
+  it("a key created through one worker works in both at once, and is refused by both once deleted", async () => {
+    const iam = iamOf(srv.endpoint, ROOT_KEY);
+    for (let round = 0; round < 3; round++) {
+      const made = await iam.send(new CreateAccessKeyCommand({}));
+      const key = {
+        accessKeyId: made.AccessKey!.AccessKeyId!,
+        secretAccessKey: made.AccessKey!.SecretAccessKey!,
+      };
+      await iam.send(
+        new AttachUserPolicyCommand({
+          UserName: key.accessKeyId,
+          PolicyArn: "arn:aws:iam::aws:policy/Admin",
+        }),
+      );
+      // No wait: every request on a new connection, so both workers answer some.
+      const s3 = s3Of(srv.endpoint, key);
+      const got = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          code(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "spread/0" }))),
+        ),
+      );
+      expect(got).toEqual(Array(10).fill("ok"));
+      await iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.accessKeyId }));
+      const refused = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          code(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "spread/0" }))),
+        ),
+      );
+      expect(refused).toEqual(Array(10).fill("InvalidAccessKeyId"));
+    }
+  });
+
+  it("lists and explains the denials of every worker, and the last use any worker saw", async () => {
+    const iam = iamOf(srv.endpoint, ROOT_KEY);
+    const made = await iam.send(new CreateAccessKeyCommand({}));
+    const key = {
+      accessKeyId: made.AccessKey!.AccessKeyId!,
+      secretAccessKey: made.AccessKey!.SecretAccessKey!,
+    };
+    const s3 = s3Of(srv.endpoint, key);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      try {
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "spread/1" }));
+      } catch (err) {
+        ids.push((err as { $metadata: { requestId?: string } }).$metadata.requestId ?? "");
+      }
+    }
+    expect(ids).toHaveLength(8);
+    const listed = await rawIam(srv.endpoint, ROOT_KEY, {
+      Action: "ListDenials",
+      AccessKeyId: key.accessKeyId,
+    });
+    expect(listed.status).toBe(200);
+    for (const id of ids) expect(listed.body).toContain(id);
+    for (const id of ids) {
+      const explained = await rawIam(srv.endpoint, ROOT_KEY, { Action: "ExplainDenial", RequestId: id });
+      expect(explained.status, explained.body).toBe(200);
+      expect(explained.body).toContain("s3:GetObject");
+    }
+    for (let i = 0; i < 4; i++) {
+      const used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.accessKeyId }));
+      expect(used.AccessKeyLastUsed?.LastUsedDate).toBeInstanceOf(Date);
+    }
+  });
+
+  it("sums the workers' request counters", async () => {
+    const decisions = async () => sum(await metric(srv.admin, "s3gate_authorization_decisions_total"));
+    const before = await decisions();
+    const root = s3Of(srv.endpoint, ROOT_KEY);
+    for (let i = 0; i < 12; i++) await root.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "spread/2" }));
+    expect((await decisions()) - before).toBe(12);
+    const text = await (await fetch(`${srv.admin}/metrics`)).text();
+    // Histograms merged: one series per label set, not one per worker.
+    expect(
+      text.match(/^s3gate_request_duration_seconds_count\{operation="HeadObject",status_class="2xx"\}/gm),
+    ).toHaveLength(1);
+  });
+
+  it("replaces a crashed worker while the other serves; a worker killed mid-upload commits nothing", async () => {
+    const root = s3Of(srv.endpoint, ROOT_KEY);
+    const [first] = workerPids(srv.child.pid!);
+    process.kill(first!, "SIGKILL");
+    // The other worker serves once the primary has seen the exit. (A connection the cluster module handed to
+    // the worker in the instant it died is left waiting: see README, "Workers".)
+    for (let i = 0; i < 100 && !srv.logs().some((l) => l.msg === "worker exited; replacing it"); i++)
+      await sleep(20);
+    for (let i = 0; i < 6; i++)
+      expect(await code(root.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "spread/0" })))).toBe("ok");
+    for (let i = 0; i < 100 && workerPids(srv.child.pid!).length < 2; i++) await sleep(50);
+    for (let i = 0; i < 100 && !srv.logs().some((l) => l.msg === "worker started"); i++) await sleep(50);
+    expect(srv.logs().find((l) => l.msg === "worker exited; replacing it")).toMatchObject({
+      signal: "SIGKILL",
+    });
+    expect(
+      (await metric(srv.admin, "s3gate_worker_exits_total")).get('{reason="signal",worker="primary"}'),
+    ).toBe(1);
+    expect(await (await fetch(`${srv.admin}/readyz`)).text()).toBe("ready\n");
+
+    // An upload in flight when every worker is killed: the backend never commits it.
+    const body = randomBytes(32 << 20);
+    const put = code(root.send(new PutObjectCommand({ Bucket: BUCKET, Key: "killed", Body: body })));
+    await sleep(150);
+    const exitsBefore = srv.logs().filter((l) => l.msg === "worker exited; replacing it").length;
+    for (const pid of workerPids(srv.child.pid!)) process.kill(pid, "SIGKILL");
+    expect(await put).not.toBe("ok");
+    for (
+      let i = 0;
+      i < 100 && srv.logs().filter((l) => l.msg === "worker exited; replacing it").length < exitsBefore + 2;
+      i++
+    )
+      await sleep(20);
+    for (
+      let i = 0;
+      i < 200 && (await metric(srv.admin, "s3gate_workers_up")).get('{worker="primary"}') !== 2;
+      i++
+    )
+      await sleep(50);
+    const after = s3Of(srv.endpoint, ROOT_KEY);
+    const head = async () => {
+      try {
+        await after.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "killed" }));
+        return "ok";
+      } catch (err) {
+        return `${(err as Error).name} ${(err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode} ${(err as Error).message}`;
+      }
+    };
+    expect(await head()).toMatch(/^NotFound 404/);
+  });
+
+  it("SIGKILL of the primary leaves no worker running", async () => {
+    const other = await serve();
+    const pids = workerPids(other.child.pid!);
+    expect(pids).toHaveLength(2);
+    other.child.kill("SIGKILL");
+    await other.exited;
+    for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(50);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("SIGTERM: /readyz fails at once, the workers drain, the primary exits 0", async () => {
+    const other = await serve({ S3GATE_SHUTDOWN_DELAY_MS: "1000" });
+    const pids = workerPids(other.child.pid!);
+    other.child.kill("SIGTERM");
+    for (let i = 0; i < 50 && !other.logs().some((l) => l.msg === "s3gate draining"); i++) await sleep(20);
+    expect((await fetch(`${other.admin}/readyz`)).status).toBe(503);
+    // Still served during the delay.
+    const root = s3Of(other.endpoint, ROOT_KEY);
+    expect(await code(root.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "spread/4" })))).toBe("ok");
+    expect(await other.exited).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(other.logs().filter((l) => l.msg === "worker stopped")).toHaveLength(2);
+    expect(other.logs().at(-1)).toMatchObject({ msg: "s3gate stopped" });
+  });
+});
+
+describe("S3GATE_WORKERS refused at boot", () => {
+  it.each(["0", "-2", "many", "100000"])("S3GATE_WORKERS=%s", (value) => {
+    const run = spawnSync(process.execPath, [MAIN, "serve"], {
+      env: { PATH: process.env.PATH, S3GATE_WORKERS: value, S3GATE_BACKEND_URL: "http://127.0.0.1:1" },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/S3GATE_WORKERS: expected auto or an integer from 1 to \d+/);
+  });
+});
