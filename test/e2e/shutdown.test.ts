@@ -4,7 +4,7 @@
  * sent) or was never accepted (connection refused, or reset by the kernel as the listener closed); /readyz fails
  * at once; the process exits 0.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ROOT_KEY, startS3Process, startTap, type S3Process, type Tap } from "../helpers/backend.js";
 import { signRequest } from "../helpers/sign.js";
+import { loggedPort, startServeProcess } from "../helpers/serve-process.js";
 
-const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");
 const BUCKET = "drain";
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,47 +64,22 @@ interface Served {
 async function serve(env: Record<string, string>, accessLog = false): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-shutdown-"));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, [MAIN, "serve"], {
-    env: {
-      PATH: process.env.PATH,
-      S3GATE_LISTEN: "127.0.0.1:0",
-      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-      S3GATE_BACKEND_URL: tap.url,
-      S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_ACCESS_LOG: accessLog ? join(dataDir, "access.log") : "off",
-      ...env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  const { child, started, logs, exited } = await startServeProcess({
+    S3GATE_LISTEN: "127.0.0.1:0",
+    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+    S3GATE_BACKEND_URL: tap.url,
+    S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+    S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+    S3GATE_DATA_DIR: dataDir,
+    S3GATE_ACCESS_LOG: accessLog ? join(dataDir, "access.log") : "off",
+    ...env,
   });
   children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buf = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          lines.push(entry);
-          if (entry.msg === "s3gate started") resolve(entry);
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    void exited.then((code) => reject(new Error(`s3gate exited with ${code}`)));
-  });
-  const port = Number(String(started.data).split(":").pop());
-  const adminPort = Number(String(started.admin).split(":").pop());
-  return { child, port, admin: `http://127.0.0.1:${adminPort}`, logs: () => lines, exited, dataDir };
+  const port = loggedPort(started.data);
+  const adminPort = loggedPort(started.admin);
+  return { child, port, admin: `http://127.0.0.1:${adminPort}`, logs, exited, dataDir };
 }
 
 interface Outcome {

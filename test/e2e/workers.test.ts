@@ -4,7 +4,7 @@
  * last use and metrics are the whole process's; a crashed worker is replaced while the other serves, and a
  * worker killed in the middle of an upload commits nothing; SIGKILL of the primary leaves no worker behind.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -30,8 +30,8 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { code, rawIam, type Creds } from "../iam/helpers.js";
 import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
+import { MAIN, loggedPort, startServeProcess } from "../helpers/serve-process.js";
 
-const MAIN = join(import.meta.dirname, "..", "..", "dist", "main.js");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let s3: S3Process;
@@ -61,52 +61,26 @@ async function freePort(): Promise<number> {
 async function serve(env: Record<string, string> = {}): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-workers-"));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, [MAIN, "serve"], {
-    env: {
-      PATH: process.env.PATH,
-      S3GATE_WORKERS: "2",
-      S3GATE_LISTEN: `127.0.0.1:${await freePort()}`,
-      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-      S3GATE_BACKEND_URL: s3.url,
-      S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-      S3GATE_DATA_DIR: dataDir,
-      S3GATE_ACCESS_LOG: "off",
-      S3GATE_AUDIT_LOG: "off",
-      ...env,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  const { child, started, logs, exited } = await startServeProcess({
+    S3GATE_WORKERS: "2",
+    S3GATE_LISTEN: `127.0.0.1:${await freePort()}`,
+    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+    S3GATE_BACKEND_URL: s3.url,
+    S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+    S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+    S3GATE_DATA_DIR: dataDir,
+    S3GATE_ACCESS_LOG: "off",
+    S3GATE_AUDIT_LOG: "off",
+    ...env,
   });
   children.push(child);
-  const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
-  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buf = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          lines.push(entry);
-          if (entry.msg === "s3gate started") resolve(entry);
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    void exited.then((c) => reject(new Error(`s3gate exited with ${c}`)));
-  });
-  const port = (address: unknown): string => String(address).split(":").pop()!;
   return {
     child,
-    endpoint: `http://127.0.0.1:${port(started.data)}`,
-    admin: `http://127.0.0.1:${port(started.admin)}`,
-    logs: () => lines,
+    endpoint: `http://127.0.0.1:${loggedPort(started.data)}`,
+    admin: `http://127.0.0.1:${loggedPort(started.admin)}`,
+    logs,
     exited,
   };
 }
