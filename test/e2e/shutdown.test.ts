@@ -65,6 +65,8 @@ async function serve(env: Record<string, string>, accessLog = false): Promise<Se
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-shutdown-"));
   dirs.push(dataDir);
   const { child, started, logs, exited } = await startServeProcess({
+    // The single process; test/e2e/workers.test.ts drains a primary and its workers.
+    S3GATE_WORKERS: "1",
     S3GATE_LISTEN: "127.0.0.1:0",
     S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
     S3GATE_BACKEND_URL: tap.url,
