@@ -5,7 +5,8 @@
 //   efficiency = throughput ÷ (workers × one worker's throughput)
 // plus the cost of the primary (S3GATE_WORKERS=1, a single process, against 1 worker under a primary) and the
 // connection flood: new connections as fast as wrk opens them (Connection: close), each worker's longest time
-// without a new one, under the cluster module's round robin and under the kernel's (NODE_CLUSTER_SCHED_POLICY).
+// without a new one, under the cluster module's round robin and under the kernel's (NODE_CLUSTER_SCHED_POLICY),
+// and how a burst of keep-alive connections opened at once (a client pool starting) is split between workers.
 //
 // CPUs: s3gate is pinned to the first half of the CPUs and wrk with the backend to the other half (on a machine
 // of 4 CPUs or more; below that nothing is pinned and the figures share the CPUs). BENCH_GATE_CPUS and
@@ -13,6 +14,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { availableParallelism, tmpdir } from "node:os";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { Pool } from "undici";
 import { killChildren, signedHeaders, start, startGate } from "./harness.mjs";
@@ -164,6 +166,37 @@ async function flood(gate, headers, seconds) {
   };
 }
 
+const BURST = 128;
+
+/**
+ * Keep-alive pools open their connections all at once and keep them: `BURST` connections opened together, one
+ * request on each, `rounds` times. Returns the most connections one worker got in a round, and the even share.
+ */
+async function keepAliveBurst(gate, workers, rounds = 5) {
+  let most = 0;
+  for (let r = 0; r < rounds; r++) {
+    const before = await connectionsByWorker(gate.admin);
+    const sockets = await Promise.all(
+      Array.from(
+        { length: BURST },
+        () =>
+          new Promise((resolve, reject) => {
+            const s = connect(gate.port, "127.0.0.1", () =>
+              s.write("GET /bench/x HTTP/1.1\r\nHost: b\r\n\r\n"),
+            );
+            s.once("data", () => resolve(s));
+            s.once("error", reject);
+          }),
+      ),
+    );
+    const after = await connectionsByWorker(gate.admin);
+    for (const [w, n] of after) most = Math.max(most, n - (before.get(w) ?? 0));
+    for (const s of sockets) s.destroy();
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  return { most, even: BURST / workers };
+}
+
 async function startScaled(backendPort, workers, env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-scaling-"));
   const gate = await startGate({
@@ -250,8 +283,9 @@ async function main() {
   for (const policy of ["rr", "none"]) {
     const gate = await startScaled(backend.port, floodWorkers, { NODE_CLUSTER_SCHED_POLICY: policy });
     const f = await flood(gate, await getHeaders(gate.port), SECONDS);
+    const burst = await keepAliveBurst(gate, floodWorkers);
     console.log(
-      `  ${policy === "rr" ? "round robin (cluster, the default)" : "kernel (NODE_CLUSTER_SCHED_POLICY=none)"}, ${floodWorkers} workers: ${fmt(f.rps)} req/s, worst gap ${fmt(f.worst)} ms, connections per worker ${f.share}`,
+      `  ${policy === "rr" ? "round robin (cluster, the default)" : "kernel (NODE_CLUSTER_SCHED_POLICY=none)"}, ${floodWorkers} workers: ${fmt(f.rps)} req/s, worst gap ${fmt(f.worst)} ms, connections per worker ${f.share}; ${BURST} keep-alive connections opened at once: at most ${burst.most} on one worker (even: ${fmt(burst.even)})`,
     );
     await gate.stop();
   }

@@ -62,6 +62,7 @@ export interface Config {
   readonly masterKey: Buffer | undefined;
   readonly organizationId: string;
   readonly propagationMs: number;
+  readonly lastUsedFlushMs: number;
   readonly storeStalenessLimitMs: number;
   readonly iamHosts: readonly string[];
 }
@@ -523,6 +524,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "2000",
     parse: integer(100, 600_000),
     doc: "Bound on how long other replicas take to see a key or policy change (the store is polled every half of it).",
+  },
+  {
+    key: "lastUsedFlushMs",
+    env: "S3GATE_LAST_USED_FLUSH_MS",
+    default: "60000",
+    parse: integer(1000, 3_600_000),
+    doc: "How often the keys' last-used times (`GetAccessKeyLastUsed`) are written to the store: one revision per flush for the whole process (all its workers), never one per request.",
   },
   {
     key: "storeStalenessLimitMs",

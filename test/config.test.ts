@@ -297,6 +297,7 @@ const BAD: readonly (readonly [env: string, value: string])[] = [
   ["S3GATE_DRAIN_TIMEOUT_MS", "25s"],
   ["S3GATE_PROPAGATION_MS", "99"],
   ["S3GATE_STORE_STALENESS_LIMIT_MS", "86400001"],
+  ["S3GATE_LAST_USED_FLUSH_MS", "999"],
   // hash threads
   ["S3GATE_HASH_THREADS", "65"],
   ["S3GATE_WORKERS", "0"],

@@ -48,6 +48,12 @@ export interface KeyCacheOptions {
   readonly max?: number;
   /** How often last-used times are written to the store (one revision per flush, never one per request). */
   readonly usageFlushMs?: number;
+  /**
+   * Where another process of this s3gate writes the last-used times (a worker hands its own to one writer, so
+   * that a process writes one revision per flush, not one per worker): each flush hands the batch over rather
+   * than committing it, except the last, at close, which commits what is left here.
+   */
+  readonly handUsesOver?: (uses: ReadonlyMap<string, LastUsed>) => Promise<void>;
 }
 
 /** The KeyLookup authenticate() uses, plus the compiled policies authorization evaluates. */
@@ -164,20 +170,32 @@ export class KeyCache implements KeyLookup {
     return newestUse(this.replica.state.keys.get(accessKeyId)?.lastUsed, this.#usage.get(accessKeyId));
   }
 
-  /** Writes the pending last-used times as one revision. */
-  async flushUsage(): Promise<void> {
+  /** Takes uses another process saw, to be written with this one's: the newest per key is kept. */
+  takeUses(uses: Iterable<readonly [string, LastUsed]>): void {
+    for (const [id, used] of uses) {
+      const newest = newestUse(this.#usage.get(id), used);
+      if (newest !== undefined) this.#usage.set(id, newest);
+    }
+  }
+
+  /** Writes the pending last-used times as one revision (or hands them over: see `handUsesOver`). */
+  async flushUsage(final = false): Promise<void> {
     if (this.#usage.size === 0) return;
     const batch = new Map(this.#usage);
     this.#usage.clear();
-    const commit = this.replica.commit((tx) => {
-      for (const [id, used] of batch) {
-        const k = tx.key(id);
-        if (k !== undefined && (k.lastUsed === undefined || k.lastUsed.at < used.at))
-          tx.putKey({ ...k, lastUsed: used });
-      }
-    });
+    const handOver = final ? undefined : this.opts.handUsesOver;
+    const write =
+      handOver !== undefined
+        ? handOver(batch)
+        : this.replica.commit((tx) => {
+            for (const [id, used] of batch) {
+              const k = tx.key(id);
+              if (k !== undefined && (k.lastUsed === undefined || k.lastUsed.at < used.at))
+                tx.putKey({ ...k, lastUsed: used });
+            }
+          });
     try {
-      await commit;
+      await write;
     } catch (err) {
       // Keep what was not written for the next flush, unless newer uses arrived meanwhile.
       for (const [id, used] of batch) if (!this.#usage.has(id)) this.#usage.set(id, used);
@@ -187,6 +205,6 @@ export class KeyCache implements KeyLookup {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.flushUsage().catch(() => undefined);
+    await this.flushUsage(true).catch(() => undefined);
   }
 }

@@ -71,7 +71,11 @@ export async function startIam(
     now,
     observers.peers?.published,
   );
-  const cache = new KeyCache(replica, master, { now });
+  const cache = new KeyCache(replica, master, {
+    now,
+    usageFlushMs: config.lastUsedFlushMs,
+    handUsesOver: observers.peers?.handUsesOver,
+  });
   const buckets = new Buckets(replica, {
     organizationId: config.organizationId,
     blockPublicAccess: config.blockPublicAccess,

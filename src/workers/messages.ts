@@ -16,8 +16,18 @@ export const KIND = {
   published: "published",
   /** worker → primary, request: ask every other worker `{ query, arg }`; answered with their answers. */
   gather: "gather",
+  /**
+   * worker → primary → the writing worker (slot {@link USES_WRITER}), request: last-used times to write with
+   * its own (`[accessKeyId, LastUsed][]`); fails when that worker is not running, and the sender keeps them.
+   */
+  uses: "uses",
   /** worker → primary, news: stopped, with its drain's result; the worker exits. */
   stopped: "stopped",
+  /**
+   * worker → primary, request: this worker has stopped listening because it crashed; answered at once. The
+   * answer comes after the primary has read the cluster module's note that the listener closed.
+   */
+  leaving: "leaving",
   /** primary → worker, request: catch up to revision `{ rev }`. */
   sync: "sync",
   /** primary → worker, request: a {@link Query} about what this worker holds. */
@@ -55,6 +65,9 @@ export type Query =
     }
   | { readonly query: "denial"; readonly requestId: string }
   | { readonly query: "lastUsed"; readonly accessKeyId: string };
+
+/** The worker that writes every worker's last-used times to the store, one revision per flush. */
+export const USES_WRITER = 0;
 
 /** How long a worker waits for its siblings to apply a revision it committed before answering anyway. */
 export const SYNC_TIMEOUT_MS = 5000;

@@ -7,7 +7,8 @@
  *
  * Connections are spread by the cluster module's round robin, Node's default on Linux: the primary accepts
  * each connection and hands it to the next worker. Left to the kernel (every worker accepting on the shared
- * socket), a busy worker's siblings can go without new connections; bench/RESULTS.md has the measurements.
+ * socket), a burst of connections opened at once, as a client's keep-alive pool opens them, can land mostly on
+ * one worker and stay there; round robin deals them evenly. bench/RESULTS.md has the measurements.
  */
 import cluster, { type Worker } from "node:cluster";
 import type { AddressInfo } from "node:net";
@@ -24,6 +25,7 @@ import {
   ASK_TIMEOUT_MS,
   KIND,
   SYNC_TIMEOUT_MS,
+  USES_WRITER,
   type Instructions,
   type Query,
   type Started,
@@ -134,8 +136,15 @@ async function start(
       logger.log("error", "worker could not start", { worker: slot.index, error: slot.failure });
     });
     channel.answer(KIND.stopped, (result) => void (slot.stopped = result as StopResult));
+    channel.answer(KIND.leaving, () => null);
     channel.answer(KIND.published, (body) => publish(slot, (body as { rev: number }).rev));
     channel.answer(KIND.gather, (query) => gather(slot, query as Query));
+    channel.answer(KIND.uses, (uses) => {
+      const writer = slots[USES_WRITER]!;
+      if (writer.started === undefined || writer.channel === undefined)
+        throw new Error("the worker that writes last-used times is not running");
+      return writer.channel.ask<void>(KIND.uses, uses, ASK_TIMEOUT_MS);
+    });
     worker.on("exit", (code: number | null, signal: string | null) => exited(slot, worker, code, signal));
   };
 

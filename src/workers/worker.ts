@@ -16,6 +16,7 @@ import {
   SYNC_TIMEOUT_MS,
   type Instructions,
   type Query,
+  USES_WRITER,
   type Started,
 } from "./messages.js";
 
@@ -40,6 +41,9 @@ export async function runWorker(config: Config): Promise<void> {
         (a, b) => newestUse(a, b ?? undefined),
         undefined,
       ),
+    ...(slot === USES_WRITER
+      ? {}
+      : { handUsesOver: (uses) => channel.ask<void>(KIND.uses, [...uses], 2 * ASK_TIMEOUT_MS) }),
   };
   let serving: Serving;
   try {
@@ -61,6 +65,28 @@ export async function runWorker(config: Config): Promise<void> {
     await serving.logger.close();
     process.exit(0);
   };
+  // An error nothing caught: the worker's state is no longer trusted and it exits 1, but first it stops
+  // listening and hears back from the primary. The cluster module hands each new connection to a worker over
+  // the same channel and waits for the worker's yes or no; a connection in that hand-off when a worker dies
+  // is never answered, so it is neither served nor closed. Once the primary has answered `leaving`, every
+  // such hand-off has been refused by this worker and passed to another.
+  let crashed = false;
+  let exiting = false;
+  const exit = (): void => {
+    if (exiting) return;
+    exiting = true;
+    void serving.logger.close().finally(() => process.exit(1));
+  };
+  process.on("uncaughtException", (err) => {
+    serving.logger.log("error", "worker crashed", { error: err.stack ?? String(err) });
+    if (crashed) return;
+    crashed = true;
+    setTimeout(exit, ASK_TIMEOUT_MS);
+    // A drain under way has closed the listener already.
+    if (!stopping) serving.close(0).catch(() => {});
+    stopping = true;
+    channel.ask(KIND.leaving, null, ASK_TIMEOUT_MS).then(exit, exit);
+  });
   channel.answer(KIND.drain, () => serving.drain());
   channel.answer(KIND.close, (body) => void stop((body as { drainMs: number }).drainMs, "shutdown"));
   // The primary is gone (killed, even with SIGKILL): finish what is in flight and exit.
@@ -78,6 +104,7 @@ function answerPrimary(channel: Channel, serving: Serving): void {
   const { iam, denials } = serving;
   channel.answer(KIND.metrics, () => serving.metrics.snapshot());
   channel.answer(KIND.ready, async () => (await serving.readiness()) ?? null);
+  channel.answer(KIND.uses, (uses) => iam.cache.takeUses(uses as [string, LastUsed][]));
   channel.answer(KIND.sync, (body) =>
     iam.replica.catchUp((body as { rev: number }).rev, Date.now() + SYNC_TIMEOUT_MS),
   );

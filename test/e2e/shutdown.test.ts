@@ -65,7 +65,9 @@ async function serve(env: Record<string, string>, accessLog = false): Promise<Se
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-shutdown-"));
   dirs.push(dataDir);
   const { child, started, logs, exited } = await startServeProcess({
-    // The single process; test/e2e/workers.test.ts drains a primary and its workers.
+    // The single process, whose closed listener refuses every later connection at once. Under a primary, a
+    // connection the cluster module accepted in the instant the last worker stopped listening waits until the
+    // primary exits (README, "Graceful shutdown"); test/e2e/workers.test.ts drains a primary and its workers.
     S3GATE_WORKERS: "1",
     S3GATE_LISTEN: "127.0.0.1:0",
     S3GATE_ADMIN_LISTEN: "127.0.0.1:0",

@@ -6,11 +6,12 @@
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { Agent } from "node:http";
+import { Agent, get as httpGet } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -23,6 +24,7 @@ import {
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
@@ -31,6 +33,8 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { code, rawIam, type Creds } from "../iam/helpers.js";
 import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
 import { MAIN, loggedPort, startServeProcess } from "../helpers/serve-process.js";
+
+const CRASH_HOOK = pathToFileURL(join(import.meta.dirname, "..", "helpers", "crash-on-signal.mjs")).href;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +48,7 @@ interface Served {
   readonly admin: string;
   readonly logs: () => Record<string, unknown>[];
   readonly exited: Promise<number | null>;
+  readonly dataDir: string;
 }
 
 /**
@@ -58,23 +63,26 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function serve(env: Record<string, string> = {}): Promise<Served> {
+async function serve(env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<Served> {
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-workers-"));
   dirs.push(dataDir);
-  const { child, started, logs, exited } = await startServeProcess({
-    S3GATE_WORKERS: "2",
-    S3GATE_LISTEN: `127.0.0.1:${await freePort()}`,
-    S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
-    S3GATE_BACKEND_URL: s3.url,
-    S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
-    S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
-    S3GATE_DATA_DIR: dataDir,
-    S3GATE_ACCESS_LOG: "off",
-    S3GATE_AUDIT_LOG: "off",
-    ...env,
-  });
+  const { child, started, logs, exited } = await startServeProcess(
+    {
+      S3GATE_WORKERS: "2",
+      S3GATE_LISTEN: `127.0.0.1:${await freePort()}`,
+      S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
+      S3GATE_BACKEND_URL: s3.url,
+      S3GATE_BACKEND_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      S3GATE_BACKEND_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      S3GATE_ROOT_ACCESS_KEY_ID: ROOT_KEY.accessKeyId,
+      S3GATE_ROOT_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey,
+      S3GATE_DATA_DIR: dataDir,
+      S3GATE_ACCESS_LOG: "off",
+      S3GATE_AUDIT_LOG: "off",
+      ...env,
+    },
+    nodeArgs,
+  );
   children.push(child);
   return {
     child,
@@ -82,6 +90,7 @@ async function serve(env: Record<string, string> = {}): Promise<Served> {
     admin: `http://127.0.0.1:${loggedPort(started.admin)}`,
     logs,
     exited,
+    dataDir,
   };
 }
 
@@ -139,6 +148,34 @@ async function metric(admin: string, name: string): Promise<Map<string, number>>
   return out;
 }
 
+/** A plain unsigned GET on a new connection: its status, its error's code, or "timeout" after `ms`. */
+function unsignedGet(port: number, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: "127.0.0.1", port, path: `/${BUCKET}/x`, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(String(res.statusCode)));
+      res.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    req.setTimeout(ms, () => {
+      resolve("timeout");
+      req.destroy();
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** A new access key, with `policyArn` attached when given. */
+async function newKey(iam: IAMClient, policyArn?: string): Promise<Creds> {
+  const made = await iam.send(new CreateAccessKeyCommand({}));
+  const key = {
+    accessKeyId: made.AccessKey!.AccessKeyId!,
+    secretAccessKey: made.AccessKey!.SecretAccessKey!,
+  };
+  if (policyArn !== undefined)
+    await iam.send(new AttachUserPolicyCommand({ UserName: key.accessKeyId, PolicyArn: policyArn }));
+  return key;
+}
+
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 const BUCKET = `workers-${randomBytes(3).toString("hex")}`;
@@ -174,17 +211,7 @@ describe("two workers under a primary", () => {
   it("a key created through one worker works in both at once, and is refused by both once deleted", async () => {
     const iam = iamOf(srv.endpoint, ROOT_KEY);
     for (let round = 0; round < 3; round++) {
-      const made = await iam.send(new CreateAccessKeyCommand({}));
-      const key = {
-        accessKeyId: made.AccessKey!.AccessKeyId!,
-        secretAccessKey: made.AccessKey!.SecretAccessKey!,
-      };
-      await iam.send(
-        new AttachUserPolicyCommand({
-          UserName: key.accessKeyId,
-          PolicyArn: "arn:aws:iam::aws:policy/Admin",
-        }),
-      );
+      const key = await newKey(iam, "arn:aws:iam::aws:policy/Admin");
       // No wait: every request on a new connection, so both workers answer some.
       const s3 = s3Of(srv.endpoint, key);
       const got = await Promise.all(
@@ -205,11 +232,7 @@ describe("two workers under a primary", () => {
 
   it("lists and explains the denials of every worker, and the last use any worker saw", async () => {
     const iam = iamOf(srv.endpoint, ROOT_KEY);
-    const made = await iam.send(new CreateAccessKeyCommand({}));
-    const key = {
-      accessKeyId: made.AccessKey!.AccessKeyId!,
-      secretAccessKey: made.AccessKey!.SecretAccessKey!,
-    };
+    const key = await newKey(iam);
     const s3 = s3Of(srv.endpoint, key);
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
@@ -301,6 +324,42 @@ describe("two workers under a primary", () => {
     expect(await head()).toMatch(/^NotFound 404/);
   });
 
+  it("writes the last-use times every worker saw as one store revision per flush", async () => {
+    const other = await serve({ S3GATE_LAST_USED_FLUSH_MS: "1000" });
+    const iam = iamOf(other.endpoint, ROOT_KEY);
+    const keys: Creds[] = [];
+    for (let i = 0; i < 3; i++) {
+      const key = await newKey(iam, "arn:aws:iam::aws:policy/Admin");
+      keys.push(key);
+    }
+    const log = join(other.dataDir, "iam", "log");
+    const newest = (): number =>
+      Math.max(...readdirSync(log).map((n) => Number(/^(\d{12})\.json$/.exec(n)?.[1] ?? 0)));
+    const first = newest();
+    const t0 = Date.now();
+    // Every key used on new connections, so by both workers, for 3 s.
+    const clients = keys.map((key) => s3Of(other.endpoint, key));
+    while (Date.now() - t0 < 3000)
+      for (const s3 of clients)
+        expect(await code(s3.send(new HeadBucketCommand({ Bucket: BUCKET })))).toBe("ok");
+    const connections = await metric(other.admin, "s3gate_connections_total");
+    expect(connections.size).toBe(2);
+    for (const n of connections.values()) expect(n).toBeGreaterThan(10);
+    // Worker 1's last uses reach worker 0 at worker 1's next flush and the store at worker 0's after that.
+    await sleep(2500);
+    const written = newest() - first;
+    const flushes = Math.ceil((Date.now() - t0) / 1000);
+    expect(written).toBeGreaterThan(0);
+    // At most one revision per flush of worker 0, which writes for both (a write per worker would be two).
+    expect(written).toBeLessThanOrEqual(flushes);
+    const records = Array.from({ length: written }, (_, i) =>
+      readFileSync(join(log, `${String(first + i + 1).padStart(12, "0")}.json`), "utf8"),
+    ).join("\n");
+    for (const key of keys) expect(records).toContain(key.accessKeyId);
+    other.child.kill("SIGKILL");
+    await other.exited;
+  });
+
   it("SIGKILL of the primary leaves no worker running", async () => {
     const other = await serve();
     const pids = workerPids(other.child.pid!);
@@ -309,6 +368,47 @@ describe("two workers under a primary", () => {
     await other.exited;
     for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(50);
     expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("a worker that throws stops listening before it exits: no connection of a flood is left unanswered", async () => {
+    const other = await serve({}, ["--import", CRASH_HOOK]);
+    const port = Number(new URL(other.endpoint).port);
+    // 16 clients opening a new connection for every unsigned GET (403), each bounded by 5 s.
+    let flooding = true;
+    const outcomes: string[] = [];
+    const client = async (): Promise<void> => {
+      while (flooding) outcomes.push(await unsignedGet(port, 5000));
+    };
+    const clients = Array.from({ length: 16 }, client);
+    const exits = (): number => other.logs().filter((l) => l.msg === "worker exited; replacing it").length;
+    for (let round = 1; round <= 3; round++) {
+      await sleep(300);
+      process.kill(workerPids(other.child.pid!)[0]!, "SIGUSR2");
+      for (let i = 0; i < 100 && exits() < round; i++) await sleep(20);
+      for (let i = 0; i < 200 && workerPids(other.child.pid!).length < 2; i++) await sleep(20);
+      for (
+        let i = 0;
+        i < 200 && (await metric(other.admin, "s3gate_workers_up")).get('{worker="primary"}') !== 2;
+        i++
+      )
+        await sleep(20);
+    }
+    await sleep(300);
+    flooding = false;
+    await Promise.all(clients);
+    expect(exits()).toBe(3);
+    // Answered, or cut by the crashing worker (a reset); never left waiting.
+    expect(outcomes.filter((o) => o !== "403" && o !== "ECONNRESET")).toEqual([]);
+    expect(outcomes.filter((o) => o === "403").length).toBeGreaterThan(100);
+    const crashes = other.logs().filter((l) => l.msg === "worker crashed");
+    expect(crashes).toHaveLength(3);
+    expect(String(crashes[0]!.error)).toContain("induced crash (SIGUSR2)");
+    expect(other.logs().find((l) => l.msg === "worker exited; replacing it")).toMatchObject({
+      code: 1,
+      signal: null,
+    });
+    other.child.kill("SIGKILL");
+    await other.exited;
   });
 
   it("SIGTERM: /readyz fails at once, the workers drain, the primary exits 0", async () => {

@@ -13,9 +13,15 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `node dist/main.js serve` with exactly `env` (and PATH); resolves at its `s3gate started` line. */
-export async function startServeProcess(env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [MAIN, "serve"], {
+/**
+ * Starts `node dist/main.js serve` with exactly `env` (and PATH), `nodeArgs` before the script (the workers
+ * inherit them); resolves at its `s3gate started` line.
+ */
+export async function startServeProcess(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, "serve"], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -152,6 +152,66 @@ describe("KeyCache.get", () => {
   });
 });
 
+describe("last-used times", () => {
+  it("a worker hands its uses to the writer: one revision per flush for all, the newest kept, nothing lost when the writer is away", async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const replica = new Replica(new FileStore(join(dir, "uses")), master, {
+      pollMs: 1_000_000,
+      stalenessLimitMs: 60_000,
+      now,
+    });
+    await replica.start();
+    await replica.commit((tx) => {
+      tx.putKey(keyData("U1"));
+      tx.putKey(keyData("U2"));
+    });
+    const writer = new KeyCache(replica, master, { now });
+    let writerUp = false;
+    const worker = new KeyCache(replica, master, {
+      now,
+      handUsesOver: async (uses) => {
+        if (!writerUp) throw new Error("the writer is not running");
+        writer.takeUses([...uses]);
+      },
+    });
+    const rev = replica.state.rev;
+    worker.recordUse("U1", "s3", "eu-west-1");
+    clock += 10;
+    writer.recordUse("U1", "iam", "us-east-1");
+    worker.recordUse("U2", "s3", "us-east-1");
+    // The writer is away: the hand-over fails and the worker keeps its uses.
+    await expect(worker.flushUsage()).rejects.toThrow("not running");
+    expect(worker.lastUsed("U2")).toEqual({ at: clock, service: "s3", region: "us-east-1" });
+    writerUp = true;
+    await worker.flushUsage();
+    expect(replica.state.rev).toBe(rev);
+    // Handed over, still known (now by the writer), and the newer of two uses of U1 kept.
+    expect(writer.lastUsed("U2")?.service).toBe("s3");
+    expect(writer.lastUsed("U1")).toEqual({ at: clock, service: "iam", region: "us-east-1" });
+    await writer.flushUsage();
+    expect(replica.state.rev).toBe(rev + 1);
+    expect(replica.state.keys.get("U1")!.lastUsed?.service).toBe("iam");
+    expect(replica.state.keys.get("U2")!.lastUsed?.service).toBe("s3");
+    // An older use handed over later does not replace a newer one.
+    writer.takeUses([["U1", { at: clock - 5, service: "s3", region: "eu-west-1" }]]);
+    await writer.flushUsage();
+    expect(replica.state.keys.get("U1")!.lastUsed?.service).toBe("iam");
+    // At close a worker commits what it still holds itself: the writer may be closing too.
+    clock += 10;
+    worker.recordUse("U2", "iam", "us-east-1");
+    writerUp = false;
+    await worker.close();
+    expect(replica.state.keys.get("U2")!.lastUsed).toEqual({
+      at: clock,
+      service: "iam",
+      region: "us-east-1",
+    });
+    await writer.close();
+    await replica.close();
+  });
+});
+
 describe("sealing", () => {
   const sealed = sealSecret(master, "KEY1", "s3cr3t");
   const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === "A" ? "B" : "A") + s.slice(at + 1);

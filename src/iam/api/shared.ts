@@ -42,6 +42,8 @@ export interface Peers {
   denial(requestId: string): Promise<DenialRecord | undefined>;
   /** The newest use of a key that another worker saw and has not yet written to the store. */
   lastUsed(accessKeyId: string): Promise<LastUsed | undefined>;
+  /** Hands this worker's last-used times to the one worker that writes them; absent in that worker. */
+  readonly handUsesOver?: (uses: ReadonlyMap<string, LastUsed>) => Promise<void>;
 }
 
 /** One authenticated IAM call. */
