@@ -65,9 +65,7 @@ async function serve(env: Record<string, string>, accessLog = false): Promise<Se
   const dataDir = mkdtempSync(join(tmpdir(), "s3gate-shutdown-"));
   dirs.push(dataDir);
   const { child, started, logs, exited } = await startServeProcess({
-    // The single process, whose closed listener refuses every later connection at once. Under a primary, a
-    // connection the cluster module accepted in the instant the last worker stopped listening waits until the
-    // primary exits (README, "Graceful shutdown"); test/e2e/workers.test.ts drains a primary and its workers.
+    // The single process unless a test asks for workers.
     S3GATE_WORKERS: "1",
     S3GATE_LISTEN: "127.0.0.1:0",
     S3GATE_ADMIN_LISTEN: "127.0.0.1:0",
@@ -190,106 +188,121 @@ async function inFlight(admin: string): Promise<number> {
 }
 
 describe("SIGTERM under load", () => {
-  it("finishes every accepted upload and download, refuses new connections, exits 0", async () => {
-    const srv = await serve({ S3GATE_SHUTDOWN_DELAY_MS: "300", S3GATE_DRAIN_TIMEOUT_MS: "20000" }, true);
-    const direct = backendClient();
-    const downloads = new Map<string, Buffer>();
-    for (let i = 0; i < 4; i++) {
-      const data = randomBytes(8 << 20);
-      downloads.set(`down-${i}`, data);
-      await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `down-${i}`, Body: data }));
-    }
-    const uploads = new Map<string, Buffer>();
-    for (let i = 0; i < 6; i++) uploads.set(`up-${i}`, randomBytes((1 << 20) + i));
-
-    // ~2.5 s uploads and downloads, all in flight when SIGTERM arrives.
-    const running = [
-      ...[...uploads].map(([key, body]) =>
-        slowRequest(srv.port, "PUT", key, { body, chunks: 50, gapMs: 50 }).then((o) => ({ key, o })),
-      ),
-      ...[...downloads.keys()].map((key) =>
-        slowRequest(srv.port, "GET", key, { readGapMs: 20 }).then((o) => ({ key, o })),
-      ),
-    ];
-    for (let i = 0; i < 100 && (await inFlight(srv.admin)) < running.length; i++) await sleep(20);
-    expect(await inFlight(srv.admin)).toBe(running.length);
-
-    // Meanwhile a client keeps opening new connections: each must be answered or refused, never cut.
-    let probing = true;
-    let probeCount = 0;
-    const probes: Probe[] = [];
-    const prober = (async () => {
-      while (probing) {
-        probes.push(await probe(srv.port, `probe-${probeCount++}`));
-        await sleep(10);
+  it.each([
+    ["one process", "1"],
+    ["a primary and two workers", "2"],
+  ])(
+    "%s: finishes every accepted upload and download, refuses new connections, exits 0",
+    async (_, workers) => {
+      const srv = await serve(
+        { S3GATE_WORKERS: workers, S3GATE_SHUTDOWN_DELAY_MS: "300", S3GATE_DRAIN_TIMEOUT_MS: "20000" },
+        true,
+      );
+      const direct = backendClient();
+      const downloads = new Map<string, Buffer>();
+      for (let i = 0; i < 4; i++) {
+        const data = randomBytes(8 << 20);
+        downloads.set(`down-${i}`, data);
+        await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `down-${i}`, Body: data }));
       }
-    })();
+      const uploads = new Map<string, Buffer>();
+      for (let i = 0; i < 6; i++) uploads.set(`up-${i}`, randomBytes((1 << 20) + i));
 
-    srv.child.kill("SIGTERM");
-    await sleep(50);
-    const ready = await fetch(`${srv.admin}/readyz`);
-    expect(ready.status).toBe(503);
-    expect(await ready.text()).toBe("shutting down\n");
-    expect((await fetch(`${srv.admin}/healthz`)).status).toBe(200);
+      // ~2.5 s uploads and downloads, all in flight when SIGTERM arrives.
+      const running = [
+        ...[...uploads].map(([key, body]) =>
+          slowRequest(srv.port, "PUT", key, { body, chunks: 50, gapMs: 50 }).then((o) => ({ key, o })),
+        ),
+        ...[...downloads.keys()].map((key) =>
+          slowRequest(srv.port, "GET", key, { readGapMs: 20 }).then((o) => ({ key, o })),
+        ),
+      ];
+      for (let i = 0; i < 100 && (await inFlight(srv.admin)) < running.length; i++) await sleep(20);
+      expect(await inFlight(srv.admin)).toBe(running.length);
 
-    // After the shutdown delay the listener is closed while the transfers are still running.
-    let refused = false;
-    for (let i = 0; i < 100 && !refused; i++) {
-      const p = await probe(srv.port, `probe-${probeCount++}`);
-      probes.push(p);
-      refused = p.error === "ECONNREFUSED";
-      if (!refused) await sleep(20);
-    }
-    expect(refused).toBe(true);
-    expect(await inFlight(srv.admin)).toBeGreaterThan(0);
+      // Meanwhile a client keeps opening new connections: each must be answered or refused, never cut.
+      let probing = true;
+      let probeCount = 0;
+      const probes: Probe[] = [];
+      const prober = (async () => {
+        while (probing) {
+          probes.push(await probe(srv.port, `probe-${probeCount++}`));
+          await sleep(10);
+        }
+      })();
 
-    const results = await Promise.all(running);
-    probing = false;
-    await prober;
-    expect(await srv.exited).toBe(0);
+      srv.child.kill("SIGTERM");
+      await sleep(50);
+      const ready = await fetch(`${srv.admin}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toBe("shutting down\n");
+      expect((await fetch(`${srv.admin}/healthz`)).status).toBe(200);
 
-    for (const { key, o } of results) {
-      expect(o.error, key).toBeUndefined();
-      expect(o.status, key).toBe(200);
-      // Answered during the drain: the client must not reuse the connection.
-      expect(o.headers?.connection, key).toBe("close");
-      if (downloads.has(key)) expect(sha(o.body!), key).toBe(sha(downloads.get(key)!));
-    }
-    for (const [key, body] of uploads) {
-      const got = await direct.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-      expect(sha(await got.Body!.transformToByteArray()), key).toBe(sha(body));
-    }
-    // Every probe is answered (403) or refused. The one exception is the kernel's: connections it completed
-    // but s3gate had not yet accepted when the listener closed are reset. No such probe was ever read by
-    // s3gate (the access log has one line per answered probe, no more), and every probe that started after
-    // it was refused: the listener was gone.
-    expect(probes.length).toBeGreaterThan(0);
-    const refusedAnonymous = readFileSync(join(srv.dataDir, "access.log"), "utf8")
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as { requestId: string; error?: string })
-      .filter((l) => l.error === "AccessDenied")
-      .map((l) => l.requestId);
-    const answered = probes.filter((p) => p.error === undefined);
-    expect(refusedAnonymous.sort()).toEqual(
-      answered.map((p) => String(p.headers?.["x-amz-request-id"])).sort(),
-    );
-    for (const p of answered) expect(p.status, p.key).toBe(403);
-    for (const p of probes.filter((q) => q.error !== undefined)) {
-      if (p.error !== "ECONNRESET") expect(p.error, p.key).toBe("ECONNREFUSED");
-      for (const later of probes.filter((q) => q.start > p.end))
-        expect(later.error, later.key).toBe("ECONNREFUSED");
-    }
-    const stopped = srv.logs().find((l) => l.msg === "s3gate stopped");
-    expect(stopped).toMatchObject({ level: "info", cut: 0 });
-    expect(stopped!.inFlight).toBeGreaterThanOrEqual(uploads.size);
-    expect(srv.logs().find((l) => l.msg === "s3gate draining")).toMatchObject({
-      signal: "SIGTERM",
-      shutdownDelayMs: 300,
-      drainTimeoutMs: 20000,
-    });
-    direct.destroy();
-  });
+      // After the shutdown delay the listener is closed while the transfers are still running. (Under a primary,
+      // a connection the cluster module accepted in the instant the last worker stopped listening waits until the
+      // primary exits, and is then reset: README, "Graceful shutdown". A probe not answered at once is left to
+      // finish on its own.)
+      let refused = false;
+      const waiting: Promise<unknown>[] = [];
+      for (let i = 0; i < 100 && !refused; i++) {
+        const p = probe(srv.port, `probe-${probeCount++}`);
+        waiting.push(p.then((o) => probes.push(o)));
+        const o = await Promise.race([p, sleep(500).then(() => undefined)]);
+        refused = o?.error === "ECONNREFUSED";
+        if (!refused) await sleep(20);
+      }
+      expect(refused).toBe(true);
+      expect(await inFlight(srv.admin)).toBeGreaterThan(0);
+
+      const results = await Promise.all(running);
+      probing = false;
+      await prober;
+      await Promise.all(waiting);
+      expect(await srv.exited).toBe(0);
+
+      for (const { key, o } of results) {
+        expect(o.error, key).toBeUndefined();
+        expect(o.status, key).toBe(200);
+        // Answered during the drain: the client must not reuse the connection.
+        expect(o.headers?.connection, key).toBe("close");
+        if (downloads.has(key)) expect(sha(o.body!), key).toBe(sha(downloads.get(key)!));
+      }
+      for (const [key, body] of uploads) {
+        const got = await direct.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        expect(sha(await got.Body!.transformToByteArray()), key).toBe(sha(body));
+      }
+      // Every probe is answered (403) or refused. The one exception is the kernel's: connections it completed
+      // but s3gate had not yet accepted when the listener closed are reset. No such probe was ever read by
+      // s3gate (the access log has one line per answered probe, no more), and every probe that started after
+      // it was refused: the listener was gone.
+      expect(probes.length).toBeGreaterThan(0);
+      const refusedAnonymous = readFileSync(join(srv.dataDir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { requestId: string; error?: string })
+        .filter((l) => l.error === "AccessDenied")
+        .map((l) => l.requestId);
+      const answered = probes.filter((p) => p.error === undefined);
+      expect(refusedAnonymous.sort()).toEqual(
+        answered.map((p) => String(p.headers?.["x-amz-request-id"])).sort(),
+      );
+      for (const p of answered) expect(p.status, p.key).toBe(403);
+      for (const p of probes.filter((q) => q.error !== undefined)) {
+        if (p.error !== "ECONNRESET") expect(p.error, p.key).toBe("ECONNREFUSED");
+        for (const later of probes.filter((q) => q.start > p.end))
+          expect(later.error, later.key).toBe("ECONNREFUSED");
+      }
+      const stopped = srv.logs().find((l) => l.msg === "s3gate stopped");
+      expect(stopped).toMatchObject({ level: "info", cut: 0 });
+      expect(stopped!.inFlight).toBeGreaterThanOrEqual(uploads.size);
+      expect(srv.logs().find((l) => l.msg === "s3gate draining")).toMatchObject({
+        signal: "SIGTERM",
+        shutdownDelayMs: 300,
+        drainTimeoutMs: 20000,
+      });
+      direct.destroy();
+    },
+  );
 
   it("cuts a request still running at the drain deadline, commits nothing of it, and still exits 0", async () => {
     const srv = await serve({ S3GATE_DRAIN_TIMEOUT_MS: "500" });
