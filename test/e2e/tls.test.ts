@@ -3,9 +3,8 @@
  * test time, the socket's `encrypted` flag reaching the request (aws:SecureTransport), plain HTTP refused, and
  * the certificate replaced on disk picked up without a restart (a broken pair keeps the previous one).
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -15,63 +14,30 @@ import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startRig, ROOT_KEY, type Rig } from "../helpers/backend.js";
+import {
+  HAS_OPENSSL,
+  install,
+  makeCertificate as makeTestCertificate,
+  presented,
+  type Pair,
+} from "../helpers/tls-cert.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createDataServer, listen, stopServer } from "../../src/http/server.js";
 import { parseRequest } from "../../src/request.js";
 import { loadTlsMaterial } from "../../src/http/tls.js";
 
-const HAS_OPENSSL = spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
 if (!HAS_OPENSSL) console.warn("NOTICE: openssl is not installed: the TLS end-to-end tests are skipped.");
 
 const dir = mkdtempSync(join(tmpdir(), "s3gate-tls-"));
 const CERT = join(dir, "tls.crt");
 const KEY = join(dir, "tls.key");
 
-/** A self-signed certificate for localhost and 127.0.0.1, valid for `days`, written atomically (as Secrets are). */
-function makeCertificate(name: string, days: number, install = true): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      String(days),
-      "-subj",
-      `/CN=${name}`,
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
-  if (install) {
-    writeFileSync(`${KEY}.tmp`, readFileSync(key));
-    renameSync(`${KEY}.tmp`, KEY);
-    writeFileSync(`${CERT}.tmp`, readFileSync(cert));
-    renameSync(`${CERT}.tmp`, CERT);
-  }
-  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
-}
-
-/** The SHA-256 fingerprint of the certificate the server presents on a new connection. */
-function presented(port: number, ca: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: "127.0.0.1", port, servername: "localhost", ca }, () => {
-      resolve(socket.getPeerX509Certificate()!.fingerprint256);
-      socket.end();
-    });
-    socket.on("error", reject);
-  });
+const FILES = { cert: CERT, key: KEY };
+/** A new pair in `dir`, installed as the files s3gate serves unless `serve` is false. */
+function makeCertificate(name: string, days: number, serve = true): Pair {
+  const pair = makeTestCertificate(dir, name, days);
+  if (serve) install(pair, FILES);
+  return pair;
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -165,14 +131,12 @@ describe.skipIf(!HAS_OPENSSL)("TLS data plane", () => {
 
     // Only the certificate replaced: it does not match the key, so the first pair stays in service.
     const second = makeCertificate("second", 90, false);
-    writeFileSync(`${CERT}.tmp`, second.cert);
-    renameSync(`${CERT}.tmp`, CERT);
+    install({ cert: second.cert }, FILES);
     await new Promise((r) => setTimeout(r, 400));
     expect(await presented(port, [first.cert])).toBe(fingerprint(first.cert));
 
     // Then the key: the second pair is installed.
-    writeFileSync(`${KEY}.tmp`, second.key);
-    renameSync(`${KEY}.tmp`, KEY);
+    install({ key: second.key }, FILES);
     let now = "";
     for (let i = 0; i < 50 && now !== fingerprint(second.cert); i++) {
       await new Promise((r) => setTimeout(r, 100));

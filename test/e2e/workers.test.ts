@@ -12,7 +12,8 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { randomBytes } from "node:crypto";
+import { X509Certificate, randomBytes } from "node:crypto";
+import { Agent as HttpsAgent } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AttachUserPolicyCommand,
@@ -33,6 +34,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { code, rawIam, type Creds } from "../iam/helpers.js";
 import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
 import { MAIN, loggedPort, startServeProcess } from "../helpers/serve-process.js";
+import { HAS_OPENSSL, install, makeCertificate, presented } from "../helpers/tls-cert.js";
 
 const CRASH_HOOK = pathToFileURL(join(import.meta.dirname, "..", "helpers", "crash-on-signal.mjs")).href;
 
@@ -424,6 +426,56 @@ describe("two workers under a primary", () => {
     expect(pids.filter(alive)).toEqual([]);
     expect(other.logs().filter((l) => l.msg === "worker stopped")).toHaveLength(2);
     expect(other.logs().at(-1)).toMatchObject({ msg: "s3gate stopped" });
+  });
+});
+
+if (!HAS_OPENSSL) console.warn("NOTICE: openssl is not installed: the workers' TLS test is skipped.");
+
+describe.skipIf(!HAS_OPENSSL)("two workers serving TLS", () => {
+  it("every worker serves HTTPS and picks up a replaced certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "s3gate-workers-tls-"));
+    dirs.push(dir);
+    const files = { cert: join(dir, "tls.crt"), key: join(dir, "tls.key") };
+    const first = makeCertificate(dir, "first", 30);
+    install(first, files);
+    const other = await serve({
+      S3GATE_TLS_CERT_FILE: files.cert,
+      S3GATE_TLS_KEY_FILE: files.key,
+      S3GATE_TLS_RELOAD_INTERVAL_MS: "100",
+    });
+    const port = Number(new URL(other.endpoint).port);
+    const both = [first.cert];
+    const s3 = new S3Client({
+      endpoint: `https://localhost:${port}`,
+      region: "us-east-1",
+      credentials: ROOT_KEY,
+      forcePathStyle: true,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: both, keepAlive: false }) }),
+    });
+    for (let i = 0; i < 10; i++)
+      expect(await code(s3.send(new HeadBucketCommand({ Bucket: BUCKET })))).toBe("ok");
+    const connections = await metric(other.admin, "s3gate_connections_total");
+    expect(connections.size).toBe(2);
+    for (const n of connections.values()) expect(n).toBeGreaterThanOrEqual(4);
+
+    const second = makeCertificate(dir, "second", 90);
+    both.push(second.cert);
+    install(second, files);
+    const fingerprint = new X509Certificate(second.cert).fingerprint256;
+    // Each of 10 new connections in a row (both workers' turns) presents the new certificate.
+    let inARow = 0;
+    for (let i = 0; i < 100 && inARow < 10; i++) {
+      inARow = (await presented(port, both)) === fingerprint ? inARow + 1 : 0;
+      if (inARow === 0) await sleep(50);
+    }
+    expect(inARow).toBe(10);
+    // The merged expiry is the earliest of the workers': the new one only once both have reloaded.
+    const expiry = (await metric(other.admin, "s3gate_tls_certificate_expiry_timestamp_seconds")).get("");
+    expect(expiry! * 1000).toBe(Date.parse(new X509Certificate(second.cert).validTo));
+    s3.destroy();
+    other.child.kill("SIGKILL");
+    await other.exited;
   });
 });
 
