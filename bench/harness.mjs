@@ -27,6 +27,28 @@ export function pinned(cpus, cmd, args) {
   return cpus === undefined ? [cmd, args] : ["taskset", ["-c", cpus, cmd, ...args]];
 }
 
+/**
+ * Runs wrk with `args` (-t, -c, -d, …), pinned to `cpus` when given, against /bench/small on `port` with the
+ * signed `headers`; resolves with its output, and rejects when it printed no rate or saw a non-2xx answer.
+ */
+export function wrk(port, headers, args, cpus = undefined) {
+  const all = [...args];
+  for (const [k, v] of Object.entries(headers)) if (k !== "host") all.push("-H", `${k}: ${v}`);
+  all.push(`http://127.0.0.1:${port}/bench/small`);
+  const [cmd, argv] = pinned(cpus, "wrk", all);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    // "close", not "exit": the process can exit before its output has all been read.
+    child.once("close", () => {
+      if (/Non-2xx or 3xx responses/.test(out) || !/Requests\/sec:/.test(out))
+        reject(new Error(`wrk on ${port}: ${out}`));
+      else resolve(out);
+    });
+  });
+}
+
 /** Starts `node args` (pinned to `cpus` when given); resolves once it prints the port it listens on. */
 export function start(args, env = {}, cpus = undefined) {
   const [cmd, argv] = pinned(cpus, process.execPath, args);

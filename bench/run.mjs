@@ -12,7 +12,7 @@
 //   CPU-second it used: that ratio is the inverse ratio of their CPU per request or per byte, whichever process
 //   the scheduler favoured (Linux, taskset, wrk). It is steadier than the ratio of rates, not immune to the
 //   machine's state (likely because how much a proxy reads per socket read follows the scheduling)
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -21,12 +21,12 @@ import { Pool } from "undici";
 import {
   chunkedUpload,
   killChildren,
-  pinned,
   postForm,
   signedHeaders,
   start,
   startBackend,
   startGate,
+  wrk,
 } from "./harness.mjs";
 
 const here = import.meta.dirname;
@@ -239,22 +239,9 @@ async function withCpu({ bare, gate }, load) {
 }
 
 /** Runs wrk (pinned to `cpus`) for SECONDS at `concurrency`; resolves with its req/s. */
-function wrkAsync(port, headers, concurrency, cpus) {
-  const args = ["-t", "1", "-c", String(concurrency), "-d", `${SECONDS}s`];
-  for (const [k, v] of Object.entries(headers)) if (k !== "host") args.push("-H", `${k}: ${v}`);
-  args.push(`http://127.0.0.1:${port}/bench/small`);
-  const [cmd, argv] = pinned(cpus, "wrk", args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    // "close", not "exit": the process can exit before its output has all been read.
-    child.once("close", () => {
-      const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (/Non-2xx or 3xx responses/.test(out) || m === null) reject(new Error(`wrk on ${port}: ${out}`));
-      else resolve(Number(m[1]));
-    });
-  });
+async function wrkAsync(port, headers, concurrency, cpus) {
+  const out = await wrk(port, headers, ["-t", "1", "-c", String(concurrency), "-d", `${SECONDS}s`], cpus);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
 }
 
 /** Why the paired measurement cannot run here, or undefined when it can. */

@@ -11,13 +11,13 @@
 // CPUs: s3gate is pinned to the first half of the CPUs and wrk with the backend to the other half (on a machine
 // of 4 CPUs or more; below that nothing is pinned and the figures share the CPUs). BENCH_GATE_CPUS and
 // BENCH_LOAD_CPUS (taskset lists, e.g. 0-7 and 8-15) override it; BENCH_SECONDS the length of each run.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { availableParallelism, tmpdir } from "node:os";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Pool } from "undici";
-import { killChildren, signedHeaders, start, startGate } from "./harness.mjs";
+import { killChildren, signedHeaders, start, startGate, wrk } from "./harness.mjs";
 
 const here = import.meta.dirname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -35,8 +35,6 @@ const gateCpus = process.env.BENCH_GATE_CPUS ?? (total >= 4 ? `0-${total / 2 - 1
 const loadCpus = process.env.BENCH_LOAD_CPUS ?? (total >= 4 ? `${total / 2}-${total - 1}` : undefined);
 const gateCount = gateCpus === undefined ? total : cpuList(gateCpus).length;
 const loadThreads = Math.max(1, Math.min(8, loadCpus === undefined ? 1 : cpuList(loadCpus).length));
-
-const pin = (cpus, cmd, args) => (cpus === undefined ? [cmd, args] : ["taskset", ["-c", cpus, cmd, ...args]]);
 
 /** The process and its descendants. */
 function tree(pid) {
@@ -75,28 +73,17 @@ function rssMb(pid) {
 }
 
 /** wrk for `seconds` at `connections` (headers signed for the path), pinned to the load CPUs. */
-function wrk(port, headers, { connections = 64, seconds = SECONDS, close = false } = {}) {
+async function runWrk(port, headers, { connections = 64, seconds = SECONDS, close = false } = {}) {
   const args = ["-t", String(loadThreads), "-c", String(connections), "-d", `${seconds}s`, "--latency"];
-  for (const [k, v] of Object.entries(headers)) if (k !== "host") args.push("-H", `${k}: ${v}`);
   if (close) args.push("-H", "Connection: close");
-  args.push(`http://127.0.0.1:${port}/bench/small`);
-  const [cmd, argv] = pin(loadCpus, "wrk", args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.once("exit", () => {
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (rps === null || /Non-2xx/.test(out)) return reject(new Error(`wrk on ${port}: ${out}`));
-      const unit = (v, u) => Number(v) * (u === "us" ? 0.001 : u === "s" ? 1000 : 1);
-      const p = (q) => {
-        const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-        return unit(m[1], m[2]);
-      };
-      const requests = Number(/(\d+) requests in/.exec(out)[1]);
-      resolve({ rps: Number(rps[1]), p50: p(50), p99: p(99), requests });
-    });
-  });
+  const out = await wrk(port, headers, args, loadCpus);
+  const unit = (v, u) => Number(v) * (u === "us" ? 0.001 : u === "s" ? 1000 : 1);
+  const p = (q) => {
+    const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return unit(m[1], m[2]);
+  };
+  const requests = Number(/(\d+) requests in/.exec(out)[1]);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), p50: p(50), p99: p(99), requests };
 }
 
 /** `n` 64 MiB transfers at once through `port`: aggregate MB/s. */
@@ -153,7 +140,7 @@ async function flood(gate, headers, seconds) {
     }
   })();
   const before = await connectionsByWorker(gate.admin);
-  const result = await wrk(gate.port, headers, { connections: 128, seconds, close: true });
+  const result = await runWrk(gate.port, headers, { connections: 128, seconds, close: true });
   sampling = false;
   await sampler;
   const after = await connectionsByWorker(gate.admin);
@@ -168,6 +155,17 @@ async function flood(gate, headers, seconds) {
 
 const BURST = 128;
 
+/** The connections per worker once no new one has been counted for 300 ms (the flood before has ended). */
+async function settledConnections(admin) {
+  let last = await connectionsByWorker(admin);
+  for (;;) {
+    await new Promise((res) => setTimeout(res, 300));
+    const now = await connectionsByWorker(admin);
+    if ([...now].every(([w, n]) => last.get(w) === n)) return now;
+    last = now;
+  }
+}
+
 /**
  * Keep-alive pools open their connections all at once and keep them: `BURST` connections opened together, one
  * request on each, `rounds` times. Returns the most connections one worker got in a round, and the even share.
@@ -175,7 +173,7 @@ const BURST = 128;
 async function keepAliveBurst(gate, workers, rounds = 5) {
   let most = 0;
   for (let r = 0; r < rounds; r++) {
-    const before = await connectionsByWorker(gate.admin);
+    const before = await settledConnections(gate.admin);
     const sockets = await Promise.all(
       Array.from(
         { length: BURST },
@@ -232,9 +230,9 @@ async function main() {
   const rows = [];
   const measure = async (label, port, pid, workers) => {
     const headers = await getHeaders(port);
-    await wrk(port, headers, { seconds: 1 }); // warm up
+    await runWrk(port, headers, { seconds: 1 }); // warm up
     const cpu0 = cpuSeconds(pid);
-    const small = await wrk(port, headers);
+    const small = await runWrk(port, headers);
     const cpuPerReq = (cpuSeconds(pid) - cpu0) / small.requests;
     const rss = rssMb(pid);
     const n = Math.max(1, workers);

@@ -17,7 +17,7 @@ import { compileClassifyOptions, sigV2ResourcePath } from "./classify/index.js";
 import type { Backend } from "./backend/backend.js";
 import { createMetrics, type Metrics } from "./observe/metrics.js";
 import type { DestinationStream } from "pino";
-import { createAccessLog, createLogger, type Logger, type ServerLog } from "./observe/log.js";
+import { createAccessLog, createLogger, startLogging, type Logger, type ServerLog } from "./observe/log.js";
 import { refusedEntry, type RefusedRequest } from "./observe/trace.js";
 import { CONSOLE_OPERATIONS, consoleHandler, loadConsoleAssets } from "./console/serve-console.js";
 import { loadRootCredentials, weakSecret, type RootCredentials } from "./iam/root-credentials.js";
@@ -102,13 +102,7 @@ export async function startServing(
     opts.log,
     opts.worker === undefined ? undefined : { worker: opts.worker.slot },
   );
-  try {
-    return await start(config, opts, logger);
-  } catch (err) {
-    // What was logged on the way reaches stderr before the caller reports the failure and exits.
-    await logger.close();
-    throw err;
-  }
+  return startLogging(logger, (started) => start(config, opts, started));
 }
 
 async function start(

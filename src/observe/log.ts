@@ -20,6 +20,22 @@ export interface ServerLog extends Logger {
   close(): Promise<void>;
 }
 
+/**
+ * Starts something that logs to `logger` and owns it once started. If the start fails, the logger is closed
+ * first, so that what was logged on the way reaches stderr before the caller reports the failure and exits.
+ */
+export async function startLogging<T>(
+  logger: ServerLog,
+  start: (logger: ServerLog) => Promise<T>,
+): Promise<T> {
+  try {
+    return await start(logger);
+  } catch (err) {
+    await logger.close();
+    throw err;
+  }
+}
+
 /** The most bytes of server-log lines held for a stderr that does not keep up; lines past it are dropped. */
 export const SERVER_LOG_BUFFER_BYTES = 1024 * 1024;
 

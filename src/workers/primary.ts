@@ -18,7 +18,7 @@ import { autoHashThreads } from "../authenticate/index.js";
 import { createAdminServer, listen, stopServer, type StopResult } from "../http/server.js";
 import { prepareMasterKey } from "../iam/index.js";
 import { loadRootCredentials, type RootCredentials } from "../iam/root-credentials.js";
-import { createLogger, type ServerLog } from "../observe/log.js";
+import { createLogger, startLogging, type ServerLog } from "../observe/log.js";
 import { createPrimaryMetrics, type MetricsSnapshot } from "../observe/metrics.js";
 import { Channel } from "./channel.js";
 import {
@@ -70,13 +70,7 @@ export async function startPrimary(
   config: Config,
   opts: { readonly workers: number; readonly overrides: Partial<Config> },
 ): Promise<Supervisor> {
-  const logger = createLogger(config.logLevel);
-  try {
-    return await start(config, opts, logger);
-  } catch (err) {
-    await logger.close();
-    throw err;
-  }
+  return startLogging(createLogger(config.logLevel), (logger) => start(config, opts, logger));
 }
 
 async function start(

@@ -20,7 +20,7 @@ import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
   GetAccessKeyLastUsedCommand,
-  IAMClient,
+  type IAMClient,
 } from "@aws-sdk/client-iam";
 import {
   CreateBucketCommand,
@@ -28,10 +28,10 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { code, rawIam, type Creds } from "../iam/helpers.js";
+import { code, iamClient, rawIam, s3Client, type Creds } from "../iam/helpers.js";
 import { ROOT_KEY, startS3Process, type S3Process } from "../helpers/backend.js";
 import { MAIN, loggedPort, startServeProcess } from "../helpers/serve-process.js";
 import { HAS_OPENSSL, install, makeCertificate, presented } from "../helpers/tls-cert.js";
@@ -104,17 +104,9 @@ const fresh = () =>
     requestTimeout: 10_000,
   });
 const s3Of = (endpoint: string, credentials: Creds): S3Client =>
-  new S3Client({
-    endpoint,
-    region: "us-east-1",
-    credentials,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    requestHandler: fresh(),
-  });
+  s3Client(endpoint, credentials, { requestHandler: fresh() });
 const iamOf = (endpoint: string, credentials: Creds): IAMClient =>
-  new IAMClient({ endpoint, region: "auto", credentials, maxAttempts: 1, requestHandler: fresh() });
+  iamClient(endpoint, credentials, { requestHandler: fresh() });
 
 /** The workers' process ids: the primary's children, from /proc. */
 const workerPids = (primary: number): number[] =>
@@ -445,12 +437,7 @@ describe.skipIf(!HAS_OPENSSL)("two workers serving TLS", () => {
     });
     const port = Number(new URL(other.endpoint).port);
     const both = [first.cert];
-    const s3 = new S3Client({
-      endpoint: `https://localhost:${port}`,
-      region: "us-east-1",
-      credentials: ROOT_KEY,
-      forcePathStyle: true,
-      maxAttempts: 1,
+    const s3 = s3Client(`https://localhost:${port}`, ROOT_KEY, {
       requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: both, keepAlive: false }) }),
     });
     for (let i = 0; i < 10; i++)

@@ -1,6 +1,6 @@
 /** Helpers for the IAM tests: IAM/S3 clients against a rig, and signed raw IAM requests. */
-import { IAMClient } from "@aws-sdk/client-iam";
-import { S3Client } from "@aws-sdk/client-s3";
+import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { request } from "undici";
 import { signRequest } from "../helpers/sign.js";
 
@@ -9,13 +9,13 @@ export interface Creds {
   readonly secretAccessKey: string;
 }
 
-/** An @aws-sdk/client-iam client for `endpoint` (region `auto`, as Tigris documents). */
-export function iamClient(endpoint: string, credentials: Creds): IAMClient {
-  return new IAMClient({ endpoint, region: "auto", credentials, maxAttempts: 1 });
+/** An @aws-sdk/client-iam client for `endpoint` (region `auto`, as Tigris documents); `more` adds to its settings. */
+export function iamClient(endpoint: string, credentials: Creds, more: IAMClientConfig = {}): IAMClient {
+  return new IAMClient({ endpoint, region: "auto", credentials, maxAttempts: 1, ...more });
 }
 
-/** An @aws-sdk/client-s3 client for `endpoint`. */
-export function s3Client(endpoint: string, credentials: Creds): S3Client {
+/** An @aws-sdk/client-s3 client for `endpoint`; `more` adds to its settings. */
+export function s3Client(endpoint: string, credentials: Creds, more: S3ClientConfig = {}): S3Client {
   return new S3Client({
     endpoint,
     region: "us-east-1",
@@ -23,6 +23,7 @@ export function s3Client(endpoint: string, credentials: Creds): S3Client {
     forcePathStyle: true,
     maxAttempts: 1,
     requestChecksumCalculation: "WHEN_REQUIRED",
+    ...more,
   });
 }
 
